@@ -12,7 +12,7 @@ TSX  := node --import tsx
 DENO := deno run --allow-all --quiet
 TEST := node --import tsx --test --test-reporter=spec
 
-.PHONY: help install up down status test typecheck unit integration deno-check clean
+.PHONY: help install up down status test typecheck unit integration deno-check clean ingest
 
 help:
 	@sed -n '1,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -58,3 +58,8 @@ deno-check: node_modules
 
 clean:
 	rm -rf work
+
+# --- the blog, end to end ----------------------------------------------------------------------------------------
+
+ingest: node_modules
+	$(TSX) scripts/blog.ts $(if $(DATE),--date $(DATE)) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))

@@ -1,0 +1,250 @@
+/**
+ * The blog's `curl -X POST`, done right: records to `_bulk` as NDJSON `create` actions with deterministic ids.
+ *
+ * ```ts
+ * records
+ *   .pipeThrough(toBulk({ indexPrefix: "cloudtrail", ledger, deadLetter }))
+ *   .pipeTo(bulkWriter(search, { ledger, deadLetter, concurrency: 4 }))
+ * ```
+ *
+ * - `toBulk` turns records into batches bounded in bytes (default 5 MB). A record that cannot be placed (not an
+ *   object, no valid eventTime) goes to the dead-letter sink at once.
+ * - `bulkWriter` sends batches with several requests in flight, reads every item's result and keeps the ledger:
+ *   201 indexed, 409 duplicate (already there), 429/503 retried (only those items), anything else
+ *   dead-lettered with its status and reason. Whole-request 429/502/503/504 and network errors are retried with
+ *   exponential backoff and full jitter, up to a bound; a 413 splits the batch.
+ */
+import type { Ledger } from "../ledger.ts";
+import type { Selected } from "../streams/select.ts";
+import { errorReason, type SearchClient } from "./client.ts";
+import { RecordError, toAction, type IndexAction } from "./document.ts";
+
+export interface BulkItem {
+  action: IndexAction;
+  record: Selected;
+}
+
+export interface BulkBatch {
+  items: BulkItem[];
+  bytes: number;
+}
+
+/** A record that did not land, with why. Written as one NDJSON line by `deadLetterLine`. */
+export interface DeadLetter {
+  record: Selected;
+  index?: string;
+  id?: string;
+  /** HTTP status of the item or request; 0 when the record never reached the engine. */
+  status: number;
+  reason: string;
+}
+
+export type DeadLetterSink = (entry: DeadLetter) => void | Promise<void>;
+
+export interface ToBulkOptions {
+  indexPrefix: string;
+  ledger: Ledger;
+  deadLetter: DeadLetterSink;
+  /** Upper bound of a request body in bytes (a single larger document is sent alone). Default 5 MB. */
+  maxBytes?: number;
+  /** Send a partial batch when no record came for this long (streaming input). Default 2000 ms. */
+  flushAfterMs?: number;
+}
+
+export function toBulk(options: ToBulkOptions): TransformStream<Selected, BulkBatch> {
+  const maxBytes = options.maxBytes ?? 5_000_000;
+  const flushAfterMs = options.flushAfterMs ?? 2000;
+  let items: BulkItem[] = [];
+  let bytes = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const encoder = new TextEncoder();
+  const flush = (controller: TransformStreamDefaultController<BulkBatch>) => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (items.length) controller.enqueue({ items, bytes });
+    items = [];
+    bytes = 0;
+  };
+  return new TransformStream({
+    async transform(record, controller) {
+      options.ledger.records.read++;
+      let action: IndexAction;
+      try {
+        action = await toAction(record.text, record.value, options.indexPrefix);
+      } catch (error) {
+        if (!(error instanceof RecordError)) throw error;
+        options.ledger.records.deadLettered++;
+        await options.deadLetter({ record, status: 0, reason: error.message });
+        return;
+      }
+      const size = encoder.encode(actionLine(action)).length + encoder.encode(action.source).length + 2;
+      if (items.length && bytes + size > maxBytes) flush(controller);
+      items.push({ action, record });
+      bytes += size;
+      if (bytes >= maxBytes) flush(controller);
+      else if (timer === undefined && flushAfterMs > 0) timer = setTimeout(() => flush(controller), flushAfterMs);
+    },
+    flush,
+  });
+}
+
+export interface BulkWriterOptions {
+  ledger: Ledger;
+  deadLetter: DeadLetterSink;
+  /** Requests in flight. Default 4. */
+  concurrency?: number;
+  /** Retries of a rejected item or failed request before it is dead-lettered. Default 8. */
+  maxRetries?: number;
+  /** First backoff step, ms; doubles per retry, full jitter, capped at 30 s. Default 250. */
+  backoffMs?: number;
+  /** Called before each retry, for progress output. */
+  onRetry?: (info: { attempt: number; items: number; reason: string; delayMs: number }) => void;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const RETRYABLE = new Set([429, 502, 503, 504]);
+const BULK_PATH = "/_bulk?filter_path=errors,items.*.status,items.*.error";
+
+export function bulkWriter(client: SearchClient, options: BulkWriterOptions): WritableStream<BulkBatch> {
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const inFlight = new Set<Promise<void>>();
+  let fatal: unknown;
+  const sender = new BatchSender(client, options);
+  return new WritableStream({
+    async write(batch) {
+      if (fatal) throw fatal;
+      const sending: Promise<void> = sender.send(batch.items).catch((error) => void (fatal ??= error)).finally(() => inFlight.delete(sending));
+      inFlight.add(sending);
+      while (inFlight.size >= concurrency) await Promise.race(inFlight);
+    },
+    async close() {
+      await Promise.all(inFlight);
+      if (fatal) throw fatal;
+    },
+    async abort() {
+      await Promise.allSettled(inFlight);
+    },
+  });
+}
+
+class BatchSender {
+  readonly #maxRetries: number;
+  readonly #backoffMs: number;
+  readonly #random: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    readonly client: SearchClient,
+    readonly options: BulkWriterOptions,
+  ) {
+    this.#maxRetries = options.maxRetries ?? 8;
+    this.#backoffMs = options.backoffMs ?? 250;
+    this.#random = options.random ?? Math.random;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  async send(items: BulkItem[]): Promise<void> {
+    const { ledger } = this.options;
+    let pending = items;
+    for (let attempt = 0; pending.length; attempt++) {
+      const body = pending.map((item) => `${actionLine(item.action)}\n${item.action.source}\n`).join("");
+      let retry: BulkItem[] = [];
+      let retryReason = "";
+      let response;
+      try {
+        response = await this.client.request("POST", BULK_PATH, body, "application/x-ndjson");
+      } catch (error) {
+        response = undefined;
+        retry = pending;
+        retryReason = `request failed: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      if (response) {
+        if (response.status === 413 && pending.length > 1) {
+          const half = Math.ceil(pending.length / 2);
+          await this.send(pending.slice(0, half));
+          await this.send(pending.slice(half));
+          return;
+        }
+        if (RETRYABLE.has(response.status)) {
+          retry = pending;
+          retryReason = `HTTP ${response.status} ${errorReason(response.text)}`;
+        } else if (response.status !== 200) {
+          const reason = response.status === 413
+            ? `HTTP 413: the document alone is larger than the engine accepts (http.max_content_length); ${errorReason(response.text)}`.trim()
+            : `HTTP ${response.status} ${errorReason(response.text)}`;
+          for (const item of pending) await this.#deadLetter(item, response.status, reason);
+          return;
+        } else {
+          const results = parseItems(response.text);
+          if (results.length !== pending.length) {
+            const reason = `the bulk response had ${results.length} items for ${pending.length} sent`;
+            for (const item of pending) await this.#deadLetter(item, 0, reason);
+            return;
+          }
+          for (let i = 0; i < pending.length; i++) {
+            const item = pending[i]!;
+            const { status, error } = results[i]!;
+            if (status === 200 || status === 201) ledger.landed(item.action.index);
+            else if (status === 409) ledger.records.duplicates++;
+            else if (status === 429 || status === 503) {
+              retry.push(item);
+              retryReason = `item ${status} ${error}`;
+            } else await this.#deadLetter(item, status, error);
+          }
+        }
+      }
+      if (!retry.length) return;
+      if (attempt >= this.#maxRetries) {
+        for (const item of retry) await this.#deadLetter(item, 429, `still rejected after ${this.#maxRetries} retries: ${retryReason}`);
+        return;
+      }
+      const delayMs = Math.round(this.#random() * Math.min(30_000, this.#backoffMs * 2 ** attempt));
+      ledger.records.retried += retry.length;
+      this.options.onRetry?.({ attempt: attempt + 1, items: retry.length, reason: retryReason, delayMs });
+      await this.#sleep(delayMs);
+      pending = retry;
+    }
+  }
+
+  async #deadLetter(item: BulkItem, status: number, reason: string): Promise<void> {
+    this.options.ledger.records.deadLettered++;
+    await this.options.deadLetter({ record: item.record, index: item.action.index, id: item.action.id, status, reason });
+  }
+}
+
+export function actionLine(action: IndexAction): string {
+  return `{"create":{"_index":${JSON.stringify(action.index)},"_id":${JSON.stringify(action.id)}}}`;
+}
+
+function parseItems(text: string): { status: number; error: string }[] {
+  const body = JSON.parse(text) as { items?: Record<string, { status: number; error?: unknown }>[] };
+  return (body.items ?? []).map((item) => {
+    const result = Object.values(item)[0] ?? { status: 0 };
+    return { status: result.status, error: describeItemError(result.error) };
+  });
+}
+
+function describeItemError(error: unknown): string {
+  if (!error || typeof error !== "object") return error === undefined ? "" : String(error);
+  const e = error as { type?: string; reason?: string; caused_by?: { type?: string; reason?: string } };
+  const cause = e.caused_by ? ` (caused by ${[e.caused_by.type, e.caused_by.reason].filter(Boolean).join(": ")})` : "";
+  return `${[e.type, e.reason].filter(Boolean).join(": ")}${cause}`;
+}
+
+/**
+ * One dead-letter line: `{"deadLetter":{…why…},"record":<the record as delivered>}`. The bulk script replays
+ * such a file: it takes each line's `record`.
+ */
+export function deadLetterLine(entry: DeadLetter, at = new Date()): string {
+  const why = {
+    reason: entry.reason,
+    status: entry.status,
+    index: entry.index,
+    id: entry.id,
+    object: entry.record.object,
+    position: entry.record.position,
+    at: at.toISOString(),
+  };
+  return `{"deadLetter":${JSON.stringify(why)},"record":${entry.record.text}}`;
+}

@@ -1,0 +1,94 @@
+/**
+ * `gzip -d` for log objects: each object's body is decompressed as it is read. A body that does not start with
+ * the gzip magic bytes is an error naming the object, unless the transport already decoded it (see
+ * `LogObject.transportDecoded`). A corrupt or truncated gzip fails that object only.
+ *
+ * ```ts
+ * objects.pipeThrough(gunzip()).pipeThrough(select(".Records[]"))
+ * ```
+ *
+ * The decompressor is a parameter: `DecompressionStream` by default (edge runtimes, Deno), while a Node entry
+ * point can hand in zlib, which is several times faster there.
+ */
+import { ObjectError, message, type LogObject } from "./log-object.ts";
+
+export type Decompress = (gzip: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
+
+export const decompressionStream: Decompress = (gzip) => gzip.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
+
+export function gunzip(options: { decompress?: Decompress } = {}): TransformStream<LogObject, LogObject> {
+  const decompress = options.decompress ?? decompressionStream;
+  return new TransformStream({
+    transform(object, controller) {
+      controller.enqueue({ name: object.name, body: gunzipBody(object, decompress) });
+    },
+  });
+}
+
+/** The decompressed body of one object; errors name the object. */
+export function gunzipBody(object: LogObject, decompress: Decompress = decompressionStream): ReadableStream<Uint8Array> {
+  const reader = object.body.getReader();
+  let inner: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let passThrough = false;
+  const fail = (reason: string) => new ObjectError(object.name, reason);
+  return new ReadableStream<Uint8Array>({
+    async start(controller) {
+      let head: Uint8Array = new Uint8Array(0);
+      while (head.length < 2) {
+        const { done, value } = await reader.read().catch((e) => Promise.reject(fail(message(e))));
+        if (done) break;
+        head = concat(head, value);
+      }
+      const gzipped = head[0] === 0x1f && head[1] === 0x8b;
+      if (!gzipped && !object.transportDecoded) {
+        await reader.cancel().catch(() => {});
+        throw fail(head.length === 0 ? "empty object (expected gzip)" : "not gzip (no gzip magic bytes 1f 8b at the start)");
+      }
+      const rest = new ReadableStream<Uint8Array>({
+        start(c) {
+          if (head.length) c.enqueue(head);
+        },
+        async pull(c) {
+          const { done, value } = await reader.read();
+          if (done) c.close();
+          else c.enqueue(value);
+        },
+        cancel(reason) {
+          return reader.cancel(reason);
+        },
+      });
+      if (gzipped) inner = decompress(rest).getReader();
+      else {
+        passThrough = true;
+        inner = rest.getReader();
+      }
+      void controller;
+    },
+    async pull(controller) {
+      try {
+        const { done, value } = await inner!.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (error) {
+        throw passThrough ? fail(message(error)) : fail(`corrupt or truncated gzip (${message(error)})`);
+      }
+    },
+    cancel(reason) {
+      return inner ? inner.cancel(reason) : reader.cancel(reason);
+    },
+  });
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** The inverse, for request bodies and re-compressing: gzip with CompressionStream. */
+export async function gzip(data: Uint8Array | string): Promise<Uint8Array> {
+  const stream = new Blob([data as BlobPart]).stream().pipeThrough(new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}

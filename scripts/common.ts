@@ -1,0 +1,149 @@
+/**
+ * What the step scripts share: turning validated settings into clients, running `main` with the exit-code
+ * contract (0 everything landed, 1 some objects or records failed, 2 usage or configuration error), and the
+ * summary lines.
+ */
+import { CredentialsError, resolveCredentials, resolveRegion, type Credentials } from "../lib/aws/credentials.ts";
+import { S3 } from "../lib/aws/s3.ts";
+import { ConfigError, type SettingName } from "../lib/config.ts";
+import type { Ledger } from "../lib/ledger.ts";
+import { SearchClient } from "../lib/search/client.ts";
+import { deadLetterLine, type DeadLetter } from "../lib/search/bulk.ts";
+import { appender, env, exit, fetchTrusting, sharedAwsFiles } from "./platform.ts";
+
+type Values = Partial<Record<SettingName, string>>;
+
+/** Runs a script body: ConfigError exits 2 with every problem listed; any other error exits 1, one line. */
+export async function main(name: string, body: () => Promise<number>): Promise<never> {
+  try {
+    exit(await body());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const problem of error.problems) console.error(`${name}: ${problem}`);
+      console.error(`${name}: see --help`);
+      exit(2);
+    }
+    if (error instanceof CredentialsError) {
+      console.error(`${name}: ${error.message}`);
+      exit(2);
+    }
+    console.error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    if (env().TRAILPOST_DEBUG && error instanceof Error) console.error(error.stack);
+    exit(1);
+  }
+}
+
+export interface Aws {
+  credentials: Credentials;
+  region: string;
+  s3Endpoint: string | undefined;
+}
+
+/** Credentials, region and endpoint as the AWS CLI would find them; flags win over the environment. */
+export function awsFrom(values: Values): Aws {
+  const e = { ...env() };
+  if (values.profile) e.AWS_PROFILE = values.profile;
+  if (values.region) e.AWS_REGION = values.region;
+  const files = sharedAwsFiles(e);
+  const credentials = resolveCredentials(e, files);
+  if (!credentials) {
+    throw new ConfigError([
+      "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with ~/.aws/credentials (for LocalStack any values do, e.g. test/test)",
+    ]);
+  }
+  return { credentials, region: resolveRegion(e, files), s3Endpoint: values.s3Endpoint ?? values.endpoint };
+}
+
+export function s3From(aws: Aws): S3 {
+  return new S3({ credentials: aws.credentials, region: aws.region, endpoint: aws.s3Endpoint });
+}
+
+export const DEFAULT_ES_URL = "http://127.0.0.1:9200";
+
+export function searchFrom(values: Values): SearchClient {
+  const url = values.esUrl ?? DEFAULT_ES_URL;
+  const service = values.esAws as "es" | "aoss" | undefined;
+  let aws: Aws | undefined;
+  if (service) aws = awsFrom(values);
+  const gzip = values.esGzip === "true" || values.esGzip === "1";
+  try {
+    return new SearchClient({
+      url,
+      apiKey: values.esApiKey,
+      username: values.esUsername,
+      password: values.esPassword,
+      aws: aws && service ? { credentials: aws.credentials, region: aws.region, service } : undefined,
+      gzipAbove: gzip ? 1024 : undefined,
+      fetch: fetchTrusting(values.esCaCert),
+    });
+  } catch (error) {
+    throw new ConfigError([error instanceof Error ? error.message : String(error)]);
+  }
+}
+
+export function indexPrefixOf(values: Values): string {
+  return values.indexPrefix ?? "cloudtrail";
+}
+
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GB`;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+}
+
+/** Failures, one per line, each naming its object, line or record. */
+export function printFailures(name: string, ledger: Ledger, limit = 50): void {
+  for (const f of ledger.failures.slice(0, limit)) console.error(`${name}: FAILED ${f.subject}: ${f.reason}`);
+  if (ledger.failures.length > limit) console.error(`${name}: … and ${ledger.failures.length - limit} more failures`);
+}
+
+/** The indexing summary: records read = indexed + duplicates + dead-lettered. */
+export function indexingSummary(ledger: Ledger): string {
+  const r = ledger.records;
+  const balance = ledger.balanced ? "" : `  (DOES NOT BALANCE: ${r.read} read ≠ ${r.indexed + r.duplicates + r.deadLettered})`;
+  return `${plural(r.read, "record")} read: ${r.indexed.toLocaleString("en-US")} indexed, ${r.duplicates.toLocaleString("en-US")} duplicates, ${r.deadLettered.toLocaleString("en-US")} dead-lettered; ${plural(r.retried, "retry", "retries")}${balance}`;
+}
+
+export const INDEXING: SettingName[] = [
+  "esUrl", "esApiKey", "esUsername", "esPassword", "esAws", "esCaCert", "esGzip", "indexPrefix",
+  "bulkBytes", "bulkConcurrency", "bulkRetries", "bulkBackoff", "deadLetter",
+  "shards", "replicas", "refreshInterval", "lifecyclePolicy",
+];
+
+/** The search client, template settings and bulk options of the validated settings. */
+export function indexingFrom(name: string, values: Values, ledger: Ledger, defaultDeadLetter = "trailpost-dead-letter.ndjson") {
+  const client = searchFrom(values);
+  const deadLetterFile = values.deadLetter ?? defaultDeadLetter;
+  const write = appender(deadLetterFile);
+  let lastNote = 0;
+  return {
+    client,
+    serverless: values.esAws === "aoss",
+    deadLetterFile,
+    template: {
+      shards: values.shards ? Number(values.shards) : undefined,
+      replicas: values.replicas ? Number(values.replicas) : undefined,
+      refreshInterval: values.refreshInterval,
+      lifecyclePolicy: values.lifecyclePolicy,
+    },
+    options: {
+      indexPrefix: indexPrefixOf(values),
+      ledger,
+      deadLetter: (entry: DeadLetter) => write(deadLetterLine(entry)),
+      maxBytes: values.bulkBytes ? Number(values.bulkBytes) : undefined,
+      concurrency: values.bulkConcurrency ? Number(values.bulkConcurrency) : undefined,
+      maxRetries: values.bulkRetries !== undefined ? Number(values.bulkRetries) : undefined,
+      backoffMs: values.bulkBackoff ? Number(values.bulkBackoff) : undefined,
+      onRetry: (info: { attempt: number; items: number; reason: string; delayMs: number }) => {
+        if (Date.now() - lastNote < 1000) return;
+        lastNote = Date.now();
+        console.error(`${name}: retrying ${plural(info.items, "item")} in ${info.delayMs} ms (attempt ${info.attempt}): ${info.reason}`);
+      },
+    },
+  };
+}

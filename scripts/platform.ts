@@ -1,0 +1,206 @@
+/**
+ * The one adapter between lib/ (web-standard, edge code) and a machine: files, directories, stdin/stdout, the
+ * process's arguments and exit code, the shared AWS files, a fast gunzip, and extra TLS trust. It uses `node:`
+ * modules, which both Node (tsx) and Deno provide, so every script runs unchanged under `tsx` and `deno run`.
+ */
+import { spawnSync } from "node:child_process";
+import { appendFile, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import process from "node:process";
+import { Readable } from "node:stream";
+import { gunzipSync } from "node:zlib";
+import type { SharedFiles } from "../lib/aws/credentials.ts";
+import { decompressionStream, type Decompress } from "../lib/streams/gunzip.ts";
+import type { LogObject } from "../lib/streams/log-object.ts";
+
+// deno-lint-ignore no-explicit-any
+const Deno = (globalThis as any).Deno as undefined | { execPath(): string; stdin: { readable: ReadableStream<Uint8Array> }; createHttpClient(o: { caCerts: string[] }): unknown };
+
+export const runtime = Deno ? "deno" : "node";
+
+export function args(): string[] {
+  return process.argv.slice(2);
+}
+
+export function env(): Record<string, string | undefined> {
+  return process.env;
+}
+
+export function exit(code: number): never {
+  process.exit(code);
+}
+
+/** How to run another script of ours with the same runtime (tsx under Node, `deno run` under Deno). */
+export function scriptCommand(script: string): [string, string[]] {
+  if (Deno) return [Deno.execPath(), ["run", "--allow-all", "--quiet", script]];
+  return [process.execPath, [...process.execArgv, script]];
+}
+
+/** ~/.aws/credentials and ~/.aws/config (or AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE), when present. */
+export function sharedAwsFiles(e = env()): SharedFiles {
+  const read = (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : undefined);
+  return {
+    credentials: read(e.AWS_SHARED_CREDENTIALS_FILE ?? join(homedir(), ".aws", "credentials")),
+    config: read(e.AWS_CONFIG_FILE ?? join(homedir(), ".aws", "config")),
+  };
+}
+
+/**
+ * The fastest gunzip here: Deno's DecompressionStream is fast; on Node, zlib is about four times faster than
+ * DecompressionStream (see ../shared/research/performance-notes.md), so a whole object is inflated at once.
+ */
+export const decompress: Decompress = Deno ? decompressionStream : zlibDecompress;
+
+function zlibDecompress(gzip: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const compressed = new Uint8Array(await new Response(gzip).arrayBuffer());
+      try {
+        controller.enqueue(new Uint8Array(gunzipSync(compressed)));
+        controller.close();
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        controller.error(new Error(code === "Z_BUF_ERROR" ? "unexpected end of file" : (error as Error).message));
+      }
+    },
+  });
+}
+
+/** Regular files under the given files and directories (recursively, sorted), keeping those `accept` likes. */
+export async function listFiles(paths: string[], accept: (path: string) => boolean): Promise<{ path: string; root: string }[]> {
+  const out: { path: string; root: string }[] = [];
+  const walk = async (path: string, root: string) => {
+    const s = await stat(path);
+    if (s.isDirectory()) {
+      for (const name of (await readdir(path)).sort()) await walk(join(path, name), root);
+    } else if (s.isFile() && (path === root || accept(path))) out.push({ path, root });
+  };
+  for (const path of paths) {
+    try {
+      await walk(path, path);
+    } catch (error) {
+      throw new Error(`${path}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (error as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/** Where a listed file goes under `outDir`, keeping its path relative to the directory it was found in. */
+export function outputPath(file: { path: string; root: string }, outDir: string, rename: (name: string) => string): string {
+  const rel = file.path === file.root ? file.path.split(sep).pop()! : relative(file.root, file.path);
+  return join(outDir, rename(rel));
+}
+
+/** Files as log objects, read as they are needed. */
+export function fileObjects(files: string[]): ReadableStream<LogObject> {
+  let i = 0;
+  return new ReadableStream<LogObject>(
+    {
+      async pull(controller) {
+        if (i >= files.length) return controller.close();
+        const name = files[i++]!;
+        controller.enqueue({ name, body: lazyFileBody(name) });
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+function lazyFileBody(path: string): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async start(controller) {
+      try {
+        controller.enqueue(new Uint8Array(await readFile(path)));
+        controller.close();
+      } catch (error) {
+        controller.error(error);
+      }
+    },
+  });
+}
+
+export function stdin(): ReadableStream<Uint8Array> {
+  if (Deno) return Deno.stdin.readable;
+  return Readable.toWeb(process.stdin) as unknown as ReadableStream<Uint8Array>;
+}
+
+/** Buffered writing to stdout that waits when the pipe is full; a closed pipe (`| head`) ends quietly. */
+export class Output {
+  #buffer: string[] = [];
+  #size = 0;
+  #closed = false;
+
+  constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") this.#closed = true;
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  async line(text: string): Promise<void> {
+    this.#buffer.push(text, "\n");
+    this.#size += text.length + 1;
+    if (this.#size >= 1 << 16) await this.flush();
+  }
+
+  async bytes(chunk: Uint8Array): Promise<void> {
+    await this.flush();
+    await this.#write(chunk);
+  }
+
+  async flush(): Promise<void> {
+    if (!this.#buffer.length) return;
+    const text = this.#buffer.join("");
+    this.#buffer = [];
+    this.#size = 0;
+    await this.#write(text);
+  }
+
+  async #write(chunk: string | Uint8Array): Promise<void> {
+    if (this.#closed) return;
+    if (!this.stream.write(chunk)) await new Promise<void>((r) => this.stream.once("drain", () => r()));
+  }
+}
+
+export async function writeBytes(path: string, data: Uint8Array | string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, data, { mode: 0o644 });
+}
+
+/** Appends lines to a file created private (0600): dead letters hold whole records. */
+export function appender(path: string): (line: string) => Promise<void> {
+  let ready: Promise<unknown> | undefined;
+  return async (line) => {
+    ready ??= mkdir(dirname(resolve(path)), { recursive: true });
+    await ready;
+    await appendFile(path, line + "\n", { mode: 0o600 });
+  };
+}
+
+export { existsSync, resolve, join };
+
+/**
+ * Extra CA certificates for ES_URL. Deno takes them per client; Node reads NODE_EXTRA_CA_CERTS only at start,
+ * so the script runs itself again with it set (once), and this returns undefined.
+ */
+export function fetchTrusting(caFile: string | undefined): typeof fetch | undefined {
+  if (!caFile) return undefined;
+  if (!existsSync(caFile)) throw new Error(`ES_CA_CERT: no such file ${caFile}`);
+  if (Deno) {
+    const client = Deno.createHttpClient({ caCerts: [readFileSync(caFile, "utf8")] });
+    return ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, { ...init, client } as RequestInit)) as typeof fetch;
+  }
+  if (process.env.NODE_EXTRA_CA_CERTS !== caFile) {
+    const result = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+      stdio: "inherit",
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
+    });
+    process.exit(result.status ?? 1);
+  }
+  return undefined;
+}

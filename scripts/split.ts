@@ -1,0 +1,54 @@
+/**
+ * Step 3 of the blog, `jq -c .Records[]`: prints each record of CloudTrail JSON files as one line (NDJSON), with
+ * jq's semantics for a subset of its language (see lib/jq/mod.ts). Files that are not JSON, or have no `Records`
+ * array, are errors naming the file; the others go on.
+ *
+ *   npx tsx scripts/split.ts work/2013-12-07/json > records.ndjson
+ *   npx tsx scripts/split.ts --select '.Records[] | select(.eventName == "RunInstances")' work/2013-12-07/json
+ */
+import { readConfig, usage } from "../lib/config.ts";
+import { JqSyntaxError, parseProgram } from "../lib/jq/mod.ts";
+import { Ledger } from "../lib/ledger.ts";
+import { gunzipBody } from "../lib/streams/gunzip.ts";
+import { iterate } from "../lib/streams/log-object.ts";
+import { DEFAULT_PROGRAM, select } from "../lib/streams/select.ts";
+import { ConfigError } from "../lib/config.ts";
+import { main, plural, printFailures } from "./common.ts";
+import { args, decompress, env, fileObjects, listFiles, Output, stdin } from "./platform.ts";
+
+const FLAGS = { select: { env: "", flag: "--select", help: `jq program (default ${DEFAULT_PROGRAM})` } };
+const HELP = `usage: split.ts [--select PROGRAM] [FILE|DIR ...]
+
+Prints one JSON record per line (the blog's \`jq -c .Records[]\`). With no FILE, reads stdin.
+Supported jq: . .a .a.b ."a b" .["a"] .[] .a[] .[n] ? | , ( ) select() == != < <= > >= and or not
+empty, and string, number, boolean and null literals. .json and .json.gz files are both read.`;
+
+await main("split", async () => {
+  const { help, extra, positionals } = readConfig([], args(), env(), FLAGS);
+  if (help) return console.log(usage(HELP, [], FLAGS)), 0;
+  let program;
+  try {
+    program = parseProgram(extra.select ?? DEFAULT_PROGRAM);
+  } catch (error) {
+    if (error instanceof JqSyntaxError) throw new ConfigError([`--select: ${error.message}`]);
+    throw error;
+  }
+  const ledger = new Ledger();
+  const objects = positionals.length === 0 || (positionals.length === 1 && positionals[0] === "-")
+    ? new ReadableStream({ start: (c) => (c.enqueue({ name: "stdin", body: stdin() }), c.close()) })
+    : fileObjects((await listFiles(positionals, (p) => /\.json(\.gz)?$/.test(p))).map((f) => f.path));
+  const out = new Output();
+  let records = 0;
+  const unzipped = objects.pipeThrough(
+    new TransformStream({ transform: (o, c) => c.enqueue({ name: o.name, body: gunzipBody({ ...o, transportDecoded: true }, decompress) }) }),
+  );
+  for await (const record of iterate(unzipped.pipeThrough(select(program, { ledger })))) {
+    if (out.closed) break;
+    await out.line(record.text);
+    records++;
+  }
+  await out.flush();
+  printFailures("split", ledger);
+  console.error(`split: ${plural(ledger.objects.read, "file")}, ${plural(records, "line")} out; failed ${ledger.objects.failed}`);
+  return ledger.objects.failed ? 1 : 0;
+});
