@@ -81,9 +81,14 @@ export class S3 {
     return folders;
   }
 
-  /** GetObject; the response body is the object's bytes (see `transportDecoded`). */
+  /**
+   * GetObject. The body is the object's bytes as stored: CloudTrail stores logs with `Content-Encoding: gzip`,
+   * which fetch would undo (leniently: a truncated gzip would pass as shorter JSON), so the request asks S3 to
+   * answer `Content-Encoding: identity` (`response-content-encoding`). Should a server ignore that, fetch decodes
+   * and `transportDecoded(response)` says so.
+   */
   async get(bucket: string, key: string): Promise<Response> {
-    const response = await this.#send(bucket, key, { method: "GET" });
+    const response = await this.#send(bucket, key, { method: "GET", query: { "response-content-encoding": "identity" } });
     if (!response.ok) throw await s3Error(response, `s3://${bucket}/${key}`);
     return response;
   }
@@ -201,8 +206,10 @@ function encodeRfc3986(text: string): string {
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/** The bytes as an ArrayBuffer of exactly their length (a Node Buffer is often a view into a larger pool). */
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
-    ? bytes.buffer
-    : (bytes.slice().buffer as ArrayBuffer);
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) return bytes.buffer;
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy.buffer;
 }
