@@ -13,7 +13,7 @@ export function runScript(script: string, args: string[], env: Record<string, st
   const path = `${repoRoot}scripts/${script}`;
   const [command, prefix] = options.runtime === "deno"
     ? [`${repoRoot}node_modules/.bin/deno`, ["run", "--allow-all", "--quiet", path]]
-    : [process.execPath, ["--import", "tsx", path]];
+    : [process.execPath, ["--import", import.meta.resolve("tsx"), path]];
   const merged: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) merged[k] = v;
   return new Promise((resolve, reject) => {

@@ -1,0 +1,89 @@
+/**
+ * jq's own test suite (../shared/peer/jq.test, from jqlang/jq) run against
+ * lib/jq: every case whose program the subset accepts must give jq's expected
+ * outputs, and every `%%FAIL` program (one jq does not compile) must be rejected.
+ *
+ * As in jq's runner (src/jq_test.c), a runtime error ends a case's outputs: the
+ * expected lines are the outputs produced before it.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+
+import { evaluate, JqRuntimeError, JqSyntaxError, parseProgram, type Program } from "../../../lib/jq/mod.ts";
+import { parseJqTestFile, type RunCase } from "./jq-test-file.ts";
+import { sameSequence } from "./same-json.ts";
+
+const SUITE = new URL("../../../../shared/peer/jq.test", import.meta.url);
+
+/** The subset is small, but this many of jq's cases are in it; fewer means the parser rejects too much. */
+const MIN_CASES_RUN = 18;
+
+function tryParse(program: string): Program | undefined {
+  try {
+    return parseProgram(program);
+  } catch (error) {
+    if (error instanceof JqSyntaxError) return undefined;
+    throw error;
+  }
+}
+
+/** jq's JSON reader skips a leading byte order mark; JSON.parse does not. */
+function parseJsonLine(line: string): unknown {
+  return JSON.parse(line.replace(/^\uFEFF/, ""));
+}
+
+function outputsUntilError(program: Program, input: unknown): { outputs: unknown[]; error?: string } {
+  const outputs: unknown[] = [];
+  try {
+    for (const value of evaluate(program, input)) outputs.push(value);
+  } catch (error) {
+    if (!(error instanceof JqRuntimeError)) throw error;
+    return { outputs, error: error.message };
+  }
+  return { outputs };
+}
+
+test("jq.test: lib/jq agrees with jq's own test suite on every case in the subset", () => {
+  const cases = parseJqTestFile(readFileSync(SUITE, "utf8"));
+  assert.ok(cases.length > 400, `expected jq's test suite at ${SUITE.pathname}, found ${cases.length} cases`);
+
+  let run = 0;
+  let skipped = 0;
+  let endedInError = 0;
+  const failures: string[] = [];
+  for (const suiteCase of cases.filter((c): c is RunCase => c.kind === "run")) {
+    const program = tryParse(suiteCase.program);
+    if (program === undefined) {
+      skipped++;
+      continue;
+    }
+    run++;
+    const input = parseJsonLine(suiteCase.input);
+    const expected = suiteCase.expected.map(parseJsonLine);
+    const actual = outputsUntilError(program, input);
+    if (actual.error !== undefined) endedInError++;
+    if (!sameSequence(actual.outputs, expected)) {
+      failures.push(
+        `line ${suiteCase.line}: ${suiteCase.program} on ${suiteCase.input}\n` +
+          `    expected ${JSON.stringify(expected)}\n    got      ${JSON.stringify(actual.outputs)}` +
+          (actual.error === undefined ? "" : ` then error: ${actual.error}`),
+      );
+    }
+  }
+
+  console.log(
+    `jq.test: ${run} cases run, ${failures.length} failed; ${skipped} skipped (outside the subset)` +
+      (endedInError ? `; ${endedInError} ended in a runtime error, as jq's expected outputs allow` : ""),
+  );
+  assert.deepEqual(failures, []);
+  assert.ok(run >= MIN_CASES_RUN, `only ${run} of jq's cases were in the subset (expected at least ${MIN_CASES_RUN})`);
+});
+
+test("jq.test: every %%FAIL program (jq does not compile it) is rejected", () => {
+  const cases = parseJqTestFile(readFileSync(SUITE, "utf8")).filter((c) => c.kind === "fail");
+  assert.ok(cases.length >= 15, `expected jq's %%FAIL cases, found ${cases.length}`);
+  const accepted = cases.filter((c) => tryParse(c.program) !== undefined).map((c) => `line ${c.line}: ${c.program}`);
+  console.log(`jq.test: ${cases.length - accepted.length} of ${cases.length} %%FAIL programs rejected`);
+  assert.deepEqual(accepted, []);
+});
