@@ -170,9 +170,10 @@ class BatchSender {
           retry = pending;
           retryReason = `HTTP ${response.status} ${errorReason(response.text)}`;
         } else if (response.status !== 200) {
+          const detail = errorReason(response.text);
           const reason = response.status === 413
-            ? `HTTP 413: the document alone is larger than the engine accepts (http.max_content_length); ${errorReason(response.text)}`.trim()
-            : `HTTP ${response.status} ${errorReason(response.text)}`;
+            ? `HTTP 413: the document alone is larger than the engine accepts (http.max_content_length)${detail ? `: ${detail}` : ""}`
+            : `HTTP ${response.status}${detail ? ` ${detail}` : ""}`;
           for (const item of pending) await this.#deadLetter(item, response.status, reason);
           return;
         } else {
