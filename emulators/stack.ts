@@ -122,20 +122,20 @@ export interface ExtraEngine {
  * A second, throwaway search engine with its own node settings (e.g. a tiny write queue or a small
  * http.max_content_length), on a free port, for tests that need real rejections. The caller stops it.
  */
-export async function startExtraEngine(config: StackConfig, settings: Record<string, string>, log: Log = () => {}): Promise<ExtraEngine> {
+export async function startExtraEngine(config: StackConfig, settings: Record<string, string>, log: Log = () => {}, options: { home?: string } = {}): Promise<ExtraEngine> {
   const { mode } = await chooseMode(config.mode, probeDocker);
   if (mode === "docker") {
     const started = await startDockerElasticsearch(config, log, { settings });
     return { url: started.url, stop: started.stop };
   }
-  const home = mkdtempSync(join(tmpdir(), "trailpost-engine-"));
+  const home = options.home ?? mkdtempSync(join(tmpdir(), "trailpost-engine-"));
   const port = await freePort();
   const started = await startOpenSearch(config, log, { port, home, settings });
   return {
     url: started.url,
     stop: async () => {
       if (started.pid !== undefined) await stopEngine(started.pid);
-      rmSync(home, { recursive: true, force: true });
+      if (!options.home) rmSync(home, { recursive: true, force: true });
     },
   };
 }

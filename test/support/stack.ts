@@ -28,9 +28,12 @@ export async function localStack(): Promise<TestStack> {
   return { ...endpoints, credentials: { accessKeyId: endpoints.accessKeyId, secretAccessKey: endpoints.secretAccessKey } };
 }
 
-/** A second engine with its own node settings; stop it when done. */
-export function extraEngine(settings: Record<string, string>): Promise<ExtraEngine> {
-  return startExtraEngine(readStackConfig(process.env, repoRoot), settings, (line) => process.stderr.write(`${line}\n`));
+/**
+ * A second engine with its own node settings; stop it when done. With `home`, its data stays there after stop,
+ * so that a later engine on the same home (e.g. with a raised limit) sees it.
+ */
+export function extraEngine(settings: Record<string, string>, options: { home?: string } = {}): Promise<ExtraEngine> {
+  return startExtraEngine(readStackConfig(process.env, repoRoot), settings, (line) => process.stderr.write(`${line}\n`), options);
 }
 
 /** A name no other test run uses, for buckets, queues and index prefixes. */
