@@ -1,0 +1,157 @@
+/**
+ * Random differential testing of lib/jq against a real jq (not part of the
+ * test suite: it takes a while). Generates programs — from the subset's grammar,
+ * from a soup of jq tokens, and from a soup of characters — and for every
+ * program parseProgram accepts, checks that jq compiles it too and gives the
+ * same outputs, outcome and (jq 1.6/1.7) error message on a few inputs.
+ *
+ *   node --import tsx test/unit/jq/fuzz.ts [count] [seed]
+ *   JQ=/path/to/jq-1.7.1 node --import tsx test/unit/jq/fuzz.ts 3000 42
+ *
+ * Exits 1 and prints each disagreement if there is any.
+ */
+import { evaluate, JqRuntimeError, JqSyntaxError, parseProgram, type Program } from "../../../lib/jq/mod.ts";
+import {
+  compileStatus, mapLimited, messagesComparable, type Outcome, referenceVersion, runBatch,
+} from "./reference-jq.ts";
+import { sameSequence } from "./same-json.ts";
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const INPUTS: readonly unknown[] = [
+  { a: { b: [1, "x", null] }, b: [{ a: 1 }, { a: null }, 2], "a b": true },
+  [1, [2, 3], { a: "b" }, null, "s", true],
+  null,
+  "str",
+  0,
+  { a: [], b: {} },
+  [{ a: 1, b: 2 }, { a: 2, b: 1 }, { b: [0] }],
+  { a: false, b: "😀", c: -1.5 },
+];
+
+/** A small deterministic generator (LCG), so a seed reproduces a run. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 0x100000000;
+  };
+}
+
+function generators(next: () => number) {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  const literals = ["1", "0", "-1", "2", ".5", "1.0", `"a"`, `"x"`, `""`, `"😀"`, "null", "true", "false", `"b"`];
+  const keys = ["a", "b", "c"];
+  const postfix = (depth: number): string => {
+    let term = pick<() => string>([
+      () => ".",
+      () => "." + pick(keys),
+      () => "." + JSON.stringify(pick(["a b", "a", "b"])),
+      () => pick(literals),
+      () => `(${grammar(depth + 1)})`,
+      () => `select(${grammar(depth + 1)})`,
+      () => "not",
+      () => "empty",
+    ])();
+    for (let steps = Math.floor(next() * 3); steps > 0; steps--) {
+      term += pick(["." + pick(keys), "[]", "[0]", "[-1]", "[1]", `["a"]`, `."b"`]);
+      if (next() < 0.3) term += "?";
+    }
+    return term;
+  };
+  const unary = (depth: number): string => (next() < 0.1 ? "-" + unary(depth) : postfix(depth));
+  const grammar = (depth: number): string => {
+    if (depth > 3) return postfix(9);
+    const r = next();
+    if (r < 0.35) return unary(depth);
+    if (r < 0.55) return `${unary(depth)} ${pick(["==", "!=", "<", "<=", ">", ">="])} ${unary(depth)}`;
+    if (r < 0.65) return `${grammar(depth + 1)} and ${grammar(depth + 1)}`;
+    if (r < 0.75) return `${grammar(depth + 1)} or ${grammar(depth + 1)}`;
+    if (r < 0.87) return `${grammar(depth + 1)}, ${grammar(depth + 1)}`;
+    return `${grammar(depth + 1)} | ${grammar(depth + 1)}`;
+  };
+  const soup = (pieces: readonly string[], maxLength: number) => (): string => {
+    let program = "";
+    for (let n = 1 + Math.floor(next() * maxLength); n > 0; n--) program += pick(pieces);
+    return program;
+  };
+  const tokens = soup([
+    ".", ".a", ".b", "[", "]", "(", ")", "?", "|", ",", "==", "<", " and ", " or ", "not", "select", "empty",
+    "-", "1", `"a"`, "null", " ", ".[]", ".[0]", "1.", ".5", "e1", ".e1", "..", `"\\u00e9"`, "true", ".a?", "#",
+  ], 7);
+  const characters = soup([
+    ".", ".", "a", "b", "e", "E", "1", "0", "5", "-", "+", `"`, `"`, "\\", "u", "d", "8", "3", "[", "]", "?",
+    " ", "(", ")", "|", ",", "=", "<", ">", "!", "\n", "\t", "_", "n", "o", "t",
+  ], 9);
+  return [() => grammar(0), tokens, characters] as const;
+}
+
+function ours(program: Program, input: unknown): Outcome {
+  const outputs: unknown[] = [];
+  try {
+    for (const value of evaluate(program, input)) outputs.push(value);
+  } catch (error) {
+    if (error instanceof JqRuntimeError) return { outputs, error: error.message };
+    throw error;
+  }
+  return { outputs };
+}
+
+async function main(): Promise<void> {
+  const count = Number(process.argv[2] ?? 1500);
+  const seed = Number(process.argv[3] ?? Date.now() % 100000);
+  const version = referenceVersion();
+  const compareMessages = messagesComparable(version);
+  const directory = mkdtempSync(join(tmpdir(), "jq-fuzz-"));
+  const files = INPUTS.map((input, i) => {
+    const file = join(directory, `input-${i}.json`);
+    writeFileSync(file, JSON.stringify(input));
+    return file;
+  });
+
+  const makers = generators(random(seed));
+  const candidates = Array.from({ length: count }, (_, i) => makers[i % makers.length]!());
+  const accepted: Array<{ source: string; program: Program }> = [];
+  for (const source of candidates) {
+    try {
+      accepted.push({ source, program: parseProgram(source) });
+    } catch (error) {
+      if (!(error instanceof JqSyntaxError)) throw error;
+    }
+  }
+
+  const problems: string[] = [];
+  await mapLimited(accepted, 4, async ({ source, program }) => {
+    const compiled = await compileStatus(source);
+    if (compiled.code === 2 || compiled.code === 3) {
+      problems.push(`accepted, but ${version} does not compile: ${JSON.stringify(source)}`);
+      return;
+    }
+    const reference = await runBatch(source, files);
+    INPUTS.forEach((input, i) => {
+      const theirs = reference[i]!;
+      const mine = ours(program, input);
+      if (
+        !sameSequence(mine.outputs, theirs.outputs) ||
+        (mine.error === undefined) !== (theirs.error === undefined) ||
+        (compareMessages && mine.error !== theirs.error)
+      ) {
+        problems.push(
+          `${JSON.stringify(source)} on ${JSON.stringify(input)}\n` +
+            `  jq:     ${JSON.stringify(theirs)}\n  lib/jq: ${JSON.stringify(mine)}`,
+        );
+      }
+    });
+  });
+
+  console.log(
+    `fuzz (seed ${seed}, ${version}): ${candidates.length} programs, ${accepted.length} accepted, ` +
+      `${problems.length} disagreements`,
+  );
+  for (const problem of problems) console.log(problem);
+  if (problems.length > 0) process.exitCode = 1;
+}
+
+await main();
