@@ -20,8 +20,16 @@ const INT_MAX = 2147483647;
  */
 export function parseProgram(source: string): Program {
   const parser = new Parser(source);
-  const body = parser.parseProgramBody();
+  const body = deepFreeze(parser.parseProgramBody());
   return Object.freeze({ source, body });
+}
+
+/** Programs are immutable once parsed (evaluate caches their compiled form). */
+function deepFreeze(node: Node): Node {
+  for (const value of Object.values(node)) {
+    if (value !== null && typeof value === "object") deepFreeze(value as Node);
+  }
+  return Object.freeze(node);
 }
 
 class Parser {
