@@ -77,7 +77,7 @@ function split(s: string): RawRecord[] | undefined {
     const value: unknown = JSON.parse(text);
     // JSON strings cannot hold raw newlines, tabs or CRs, and valid JSON never puts two tokens side by side, so
     // deleting them outside strings is the same as deleting them everywhere.
-    if (/[\n\r\t]/.test(text)) text = text.replace(/[\n\r\t]+/g, "");
+    if (sawLineBreak) text = text.replace(/[\n\r\t]+/g, "");
     out.push({ text, value });
     j = skipWhitespace(s, end);
     const c = s.charCodeAt(j);
@@ -89,6 +89,9 @@ function split(s: string): RawRecord[] | undefined {
     throw new Shape();
   }
 }
+
+/** Set by skipValue: the container it just skipped has a newline, CR or tab between its tokens. */
+let sawLineBreak = false;
 
 const QUOTE = 34, COMMA = 44, COLON = 58, BACKSLASH = 92;
 const OPEN_BRACKET = 91, CLOSE_BRACKET = 93, OPEN_BRACE = 123, CLOSE_BRACE = 125;
@@ -120,13 +123,15 @@ function skipValue(s: string, i: number): number {
   if (c === QUOTE) return skipString(s, i);
   if (c === OPEN_BRACE || c === OPEN_BRACKET) {
     let depth = 0;
+    sawLineBreak = false;
     for (let j = i; j < s.length; ) {
       const d = s.charCodeAt(j);
       if (d === QUOTE) {
         j = skipString(s, j);
         continue;
       }
-      if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
+      if (d === 10 || d === 13 || d === 9) sawLineBreak = true;
+      else if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
       else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) {
         depth--;
         if (depth === 0) return j + 1;

@@ -17,7 +17,7 @@
 import type { Ledger } from "../ledger.ts";
 import type { Selected } from "../streams/select.ts";
 import { errorReason, type SearchClient } from "./client.ts";
-import { RecordError, toAction, type IndexAction } from "./document.ts";
+import { RecordError, toAction, utf8Length, type IndexAction } from "./document.ts";
 
 export interface BulkItem {
   action: IndexAction;
@@ -57,7 +57,6 @@ export function toBulk(options: ToBulkOptions): TransformStream<Selected, BulkBa
   let items: BulkItem[] = [];
   let bytes = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const encoder = new TextEncoder();
   const flush = (controller: TransformStreamDefaultController<BulkBatch>) => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
@@ -77,7 +76,7 @@ export function toBulk(options: ToBulkOptions): TransformStream<Selected, BulkBa
         await options.deadLetter({ record, status: 0, reason: error.message });
         return;
       }
-      const size = encoder.encode(actionLine(action)).length + encoder.encode(action.source).length + 2;
+      const size = utf8Length(actionLine(action)) + utf8Length(action.source) + 2;
       if (items.length && bytes + size > maxBytes) flush(controller);
       items.push({ action, record });
       bytes += size;

@@ -161,16 +161,17 @@ function typeName(v: unknown): string {
   return v === null ? "null" : Array.isArray(v) ? "array" : typeof v;
 }
 
-function utf8Length(s: string): number {
-  let n = 0;
+/** UTF-8 length of a string, without encoding it (no allocation per record). */
+export function utf8Length(s: string): number {
+  let n = s.length;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
     else if (c >= 0xd800 && c <= 0xdbff) {
-      n += 4;
+      n += 2; // a surrogate pair: 2 code units, 4 bytes
       i++;
-    } else n += 3;
+    } else n += 2;
   }
   return n;
 }

@@ -28,9 +28,14 @@ export function runScript(script: string, args: string[], env: Record<string, st
   });
 }
 
-/** Every document of the indices matching `pattern`, by _id (search_after over _id-sorted pages). */
+/**
+ * Every document of the indices matching `pattern`, by _id. On Elasticsearch (the Docker stack) it reads them
+ * with the official client, @elastic/elasticsearch; on OpenSearch, which that client refuses, with fetch.
+ */
 export async function allDocuments(searchUrl: string, pattern: string): Promise<Map<string, { index: string; source: Record<string, unknown> }>> {
   await fetch(`${searchUrl}/${pattern}/_refresh`, { method: "POST" });
+  const root = await fetch(searchUrl);
+  if (root.headers.get("x-elastic-product") === "Elasticsearch") return allDocumentsWithElasticClient(searchUrl, pattern);
   const out = new Map<string, { index: string; source: Record<string, unknown> }>();
   let after: unknown[] | undefined;
   for (;;) {
@@ -52,4 +57,15 @@ export async function countDocuments(searchUrl: string, pattern: string): Promis
   await fetch(`${searchUrl}/${pattern}/_refresh`, { method: "POST" });
   const response = await fetch(`${searchUrl}/${pattern}/_count?ignore_unavailable=true&allow_no_indices=true`);
   return ((await response.json()) as { count: number }).count;
+}
+
+async function allDocumentsWithElasticClient(searchUrl: string, pattern: string): Promise<Map<string, { index: string; source: Record<string, unknown> }>> {
+  const { Client } = await import("@elastic/elasticsearch");
+  const client = new Client({ node: searchUrl });
+  const out = new Map<string, { index: string; source: Record<string, unknown> }>();
+  for await (const hit of client.helpers.scrollSearch<Record<string, unknown>>({ index: pattern, size: 1000, query: { match_all: {} } })) {
+    for (const doc of hit.body.hits.hits) out.set(doc._id!, { index: doc._index, source: doc._source ?? {} });
+  }
+  await client.close();
+  return out;
 }
