@@ -48,13 +48,16 @@ function split(s: string): RawRecord[] | undefined {
       if (s.charCodeAt(i) !== QUOTE) throw new Shape();
       const keyEnd = skipString(s, i);
       const raw = s.slice(i + 1, keyEnd - 1);
+      if (CONTROL.test(raw)) throw new Shape(); // raw control characters are not JSON
       const key = raw.includes("\\") ? (JSON.parse(s.slice(i, keyEnd)) as string) : raw;
       i = skipWhitespace(s, keyEnd);
       if (s.charCodeAt(i) !== COLON) throw new Shape();
       const valueStart = skipWhitespace(s, i + 1);
       const valueEnd = skipValue(s, valueStart);
-      if (key === "Records") records = [valueStart, valueEnd];
-      else JSON.parse(s.slice(valueStart, valueEnd)); // validate what we do not hand on
+      if (key === "Records") {
+        if (records) JSON.parse(s.slice(records[0], records[1])); // a shadowed duplicate must still be JSON
+        records = [valueStart, valueEnd];
+      } else JSON.parse(s.slice(valueStart, valueEnd)); // validate what we do not hand on
       i = skipWhitespace(s, valueEnd);
       const c = s.charCodeAt(i);
       if (c === COMMA) {
@@ -89,6 +92,8 @@ function split(s: string): RawRecord[] | undefined {
     throw new Shape();
   }
 }
+
+const CONTROL = /[\u0000-\u001f]/;
 
 /** Set by skipValue: the container it just skipped has a newline, CR or tab between its tokens. */
 let sawLineBreak = false;

@@ -42,10 +42,12 @@ export async function toAction(text: string, value: unknown, indexPrefix: string
     return { index, id, source: empty ? `{${stamp}}` : `{${stamp},${body.slice(1)}`, unindexed: [] };
   }
   const doc: Record<string, unknown> = { "@timestamp": time.iso, ...value };
+  doc["@timestamp"] = time.iso; // the record's own @timestamp, if any, is kept aside below
   const unindexed: Record<string, unknown> = Object.create(null);
   if (Object.hasOwn(value, "@timestamp")) unindexed["@timestamp"] = value["@timestamp"];
   if (Object.hasOwn(value, UNINDEXED)) unindexed[UNINDEXED] = value[UNINDEXED];
   for (const misfit of misfits) {
+    if (misfit.path === "@timestamp") continue; // ours is eventTime; the record's own is kept aside above
     unindexed[misfit.path] = misfit.value;
     removePath(doc, misfit.path.split("."));
   }
@@ -60,11 +62,12 @@ export function parseEventTime(text: string): { iso: string; day: string } | und
   if (!m) return undefined;
   const offset = m[8] && m[8] !== "Z" ? m[8].replace(/^([+-]\d{2})(\d{2})$/, "$1:$2") : "Z";
   const normalized = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? "00"}${m[7] ? m[7].slice(0, 4) : ""}${offset}`;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59) return undefined;
   const ms = Date.parse(normalized);
   if (Number.isNaN(ms)) return undefined;
   const date = new Date(ms);
-  // reject dates that Date.parse rolls over (2013-02-30)
-  if (offset === "Z" && date.toISOString().slice(0, 10) !== `${m[1]}-${m[2]}-${m[3]}`) return undefined;
   return { iso: offset === "Z" ? text : date.toISOString(), day: date.toISOString().slice(0, 10) };
 }
 
