@@ -1,0 +1,198 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ConfigError, daysOf, readConfig, SETTINGS, usage, type SettingName } from "../../../lib/config.ts";
+
+const problemsOf = (fn: () => unknown): string[] => {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
+    assert.equal(e.message, e.problems.join("\n"));
+    return e.problems;
+  }
+  assert.fail("expected a ConfigError");
+};
+
+describe("readConfig: flags and environment", () => {
+  test("environment values are read", () => {
+    const c = readConfig(["bucket", "esUrl"], [], { CLOUDTRAIL_BUCKET: "my-trail-bucket", ES_URL: "http://127.0.0.1:9200" });
+    assert.deepEqual(c.values, { bucket: "my-trail-bucket", esUrl: "http://127.0.0.1:9200" });
+    assert.deepEqual(c.positionals, []);
+    assert.equal(c.help, false);
+  });
+
+  test("a flag wins over the environment, in both spellings", () => {
+    const env = { CLOUDTRAIL_BUCKET: "env-bucket", INDEX_PREFIX: "envprefix" };
+    const c = readConfig(["bucket", "indexPrefix"], ["--bucket=flag-bucket", "--index-prefix", "flagprefix"], env);
+    assert.equal(c.values.bucket, "flag-bucket");
+    assert.equal(c.values.indexPrefix, "flagprefix");
+  });
+
+  test("--flag=value keeps everything after the first =", () => {
+    const c = readConfig(["esApiKey"], ["--es-api-key=abc==", "pos"], {});
+    assert.equal(c.values.esApiKey, "abc==");
+    assert.deepEqual(c.positionals, ["pos"]);
+  });
+
+  test("the last of a repeated flag wins", () => {
+    assert.equal(readConfig(["bucket"], ["--bucket", "aaa", "--bucket=bbb"], {}).values.bucket, "bbb");
+  });
+
+  test("empty environment values are unset", () => {
+    assert.deepEqual(readConfig(["bucket"], [], { CLOUDTRAIL_BUCKET: "" }).values, {});
+  });
+
+  test("positionals, -, --, and --help", () => {
+    const c = readConfig(["bucket"], ["a.json.gz", "-", "--help", "--", "--bucket", "x"], {});
+    assert.deepEqual(c.positionals, ["a.json.gz", "-", "--bucket", "x"]);
+    assert.equal(c.help, true);
+    assert.equal(c.values.bucket, undefined);
+    assert.equal(readConfig([], ["-h"], {}).help, true);
+  });
+
+  test("extra flags: boolean ones take no value, others read their env", () => {
+    const extra = {
+      dryRun: { env: "", flag: "--dry-run", help: "only list", boolean: true },
+      out: { env: "OUT_DIR", flag: "--out", help: "output dir", check: (v: string) => (v.includes("..") ? "OUT_DIR must not contain .." : undefined) },
+    };
+    const c = readConfig(["bucket"], ["--dry-run", "file"], { OUT_DIR: "work" }, extra);
+    assert.deepEqual(c.extra, { dryRun: "true", out: "work" });
+    assert.deepEqual(c.positionals, ["file"]);
+    assert.deepEqual(problemsOf(() => readConfig([], ["--out", "../x"], {}, extra)), ["OUT_DIR must not contain .."]);
+  });
+
+  test("a flag of a setting not asked for is unknown", () => {
+    assert.deepEqual(problemsOf(() => readConfig(["bucket"], ["--es-url", "http://x"], {})), ["unknown option --es-url"]);
+  });
+});
+
+describe("readConfig: problems", () => {
+  test("an unknown flag", () => {
+    assert.deepEqual(problemsOf(() => readConfig(["bucket"], ["--buckt", "x"], {})), ["unknown option --buckt"]);
+    assert.deepEqual(problemsOf(() => readConfig(["bucket"], ["--nope=1"], {})), ["unknown option --nope"]);
+  });
+
+  test("a missing value", () => {
+    assert.deepEqual(problemsOf(() => readConfig(["bucket"], ["--bucket"], {})), ["--bucket needs a value"]);
+  });
+
+  test("all problems are reported together in one ConfigError", () => {
+    const problems = problemsOf(() =>
+      readConfig(["bucket", "esUrl", "indexPrefix", "accounts", "regions", "bulkBytes"], ["--what", "--index-prefix=Bad", "--bulk-max-bytes", "0"], {
+        CLOUDTRAIL_BUCKET: "Not_A_Bucket",
+        ES_URL: "notaurl",
+        CLOUDTRAIL_ACCOUNTS: "111122223333,123",
+        CLOUDTRAIL_REGIONS: "us-east-1,mars-1",
+      }),
+    );
+    assert.equal(problems.length, 7, problems.join("\n"));
+    assert.ok(problems.includes("unknown option --what"), problems.join("\n"));
+    for (const name of ["CLOUDTRAIL_BUCKET", "ES_URL", "INDEX_PREFIX", "CLOUDTRAIL_ACCOUNTS", "CLOUDTRAIL_REGIONS", "BULK_MAX_BYTES"]) {
+      assert.ok(problems.some((p) => p.startsWith(`${name} must be`)), `${name} missing from ${problems.join(" | ")}`);
+    }
+  });
+
+  test("ES_URL=notaurl and non-http URLs", () => {
+    assert.deepEqual(problemsOf(() => readConfig(["esUrl"], [], { ES_URL: "notaurl" })), ['ES_URL must be an http(s) URL, not "notaurl"']);
+    assert.match(problemsOf(() => readConfig(["esUrl"], [], { ES_URL: "ftp://host/" }))[0]!, /^ES_URL must be an http\(s\) URL/);
+    assert.match(problemsOf(() => readConfig(["endpoint"], ["--endpoint-url", "localhost:4566"], {}))[0]!, /^AWS_ENDPOINT_URL must be an http\(s\) URL/);
+    assert.deepEqual(readConfig(["esUrl"], [], { ES_URL: "https://u:p@search.example.com:9200/" }).values.esUrl, "https://u:p@search.example.com:9200/");
+  });
+
+  test("a URL with a password is never echoed", () => {
+    for (const url of ["https://u:secretpw@:9200/", "https://u:secretpw@host:99999/", "ftp://u:secretpw@host/", "https://u:secretpw@ho st/"]) {
+      const problems = problemsOf(() => readConfig(["esUrl", "s3Endpoint"], ["--s3-endpoint-url", url], { ES_URL: url }));
+      assert.equal(problems.length, 2, `${url}: ${problems.join(" | ")}`);
+      for (const p of problems) assert.ok(!p.includes("secret"), `${url} echoed: ${p}`);
+    }
+  });
+
+  test("a URL whose password holds an unencoded '/' is not echoed either", () => {
+    const url = "https://elastic:secret/pw@search.local:9200/";
+    const problems = problemsOf(() => readConfig(["esUrl"], [], { ES_URL: url }));
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /^ES_URL must be an http\(s\) URL/);
+    assert.ok(!problems[0]!.includes("secret"), `echoed: ${problems[0]}`);
+  });
+
+  test("bucket names", () => {
+    for (const ok of ["my-trail-bucket", "abc", "a.b-c.123", "a".repeat(63)]) {
+      assert.equal(readConfig(["bucket"], ["--bucket", ok], {}).values.bucket, ok);
+    }
+    for (const bad of ["ab", "a".repeat(64), "My-Bucket", "my_bucket", "-bucket", "bucket-", "xn--bucket", "s3://bucket", "bucket/prefix"]) {
+      assert.deepEqual(problemsOf(() => readConfig(["bucket"], ["--bucket", bad], {})), [`CLOUDTRAIL_BUCKET must be an S3 bucket name (3-63 of a-z 0-9 . -), not ${JSON.stringify(bad)}`], bad);
+    }
+  });
+
+  test("account and region lists", () => {
+    const c = readConfig(["accounts", "regions"], [], { CLOUDTRAIL_ACCOUNTS: "111122223333, 444455556666", CLOUDTRAIL_REGIONS: "us-east-1,eu-west-3,us-gov-west-1,ap-southeast-2" });
+    assert.equal(c.values.accounts, "111122223333, 444455556666");
+    for (const bad of ["11112222333", "111122223333,", "abc", "111122223333;444455556666"]) {
+      assert.match(problemsOf(() => readConfig(["accounts"], [], { CLOUDTRAIL_ACCOUNTS: bad }))[0]!, /^CLOUDTRAIL_ACCOUNTS must be a comma-separated list of 12-digit account ids/, bad);
+    }
+    for (const bad of ["US-EAST-1", "us-east", "useast1", "us-east-1,"]) {
+      assert.match(problemsOf(() => readConfig(["regions"], [], { CLOUDTRAIL_REGIONS: bad }))[0]!, /^CLOUDTRAIL_REGIONS must be a comma-separated list of AWS regions/, bad);
+    }
+    assert.match(problemsOf(() => readConfig(["region"], ["--region", "us-east-1; rm -rf ~"], {}))[0]!, /^AWS_REGION must be/);
+  });
+
+  test("INDEX_PREFIX rules", () => {
+    for (const ok of ["cloudtrail", "ct-prod", "ct.2024", "a", "ct_x+y"]) assert.equal(readConfig(["indexPrefix"], [`--index-prefix=${ok}`], {}).values.indexPrefix, ok);
+    for (const bad of ["CloudTrail", "-cloudtrail", "_ct", "+ct", ".ct", "cloud*", "cloud trail", "a/b", "a,b", "", "x".repeat(101)]) {
+      if (bad === "") continue; // an empty value is unset
+      assert.match(problemsOf(() => readConfig(["indexPrefix"], [`--index-prefix=${bad}`], {}))[0]!, /^INDEX_PREFIX must be a lower-case index name prefix/, bad);
+    }
+  });
+
+  test("other checks: sigv4 service, gzip, numbers, refresh interval, org id", () => {
+    assert.match(problemsOf(() => readConfig(["esAws"], [], { ES_AWS_SIGV4: "s3" }))[0]!, /^ES_AWS_SIGV4 must be es or aoss/);
+    assert.match(problemsOf(() => readConfig(["esGzip"], [], { ES_GZIP: "yes" }))[0]!, /^ES_GZIP must be true or false/);
+    assert.match(problemsOf(() => readConfig(["bulkConcurrency"], [], { BULK_CONCURRENCY: "0" }))[0]!, /positive whole number/);
+    assert.match(problemsOf(() => readConfig(["bulkRetries"], [], { BULK_RETRIES: "-1" }))[0]!, /whole number/);
+    assert.equal(readConfig(["bulkRetries", "replicas"], [], { BULK_RETRIES: "0", INDEX_REPLICAS: "0" }).values.bulkRetries, "0");
+    assert.match(problemsOf(() => readConfig(["refreshInterval"], [], { INDEX_REFRESH_INTERVAL: "soon" }))[0]!, /^INDEX_REFRESH_INTERVAL must be a time/);
+    assert.equal(readConfig(["refreshInterval"], [], { INDEX_REFRESH_INTERVAL: "-1" }).values.refreshInterval, "-1");
+    assert.match(problemsOf(() => readConfig(["orgId"], [], { CLOUDTRAIL_ORG_ID: "o-short" }))[0]!, /^CLOUDTRAIL_ORG_ID must be an organization id/);
+    assert.equal(readConfig(["orgId"], [], { CLOUDTRAIL_ORG_ID: "o-exampleorgid" }).values.orgId, "o-exampleorgid");
+  });
+});
+
+describe("daysOf", () => {
+  test("DATE and FROM/TO", () => {
+    assert.deepEqual(daysOf({ date: "2013-12-07" }), ["2013-12-07"]);
+    assert.deepEqual(daysOf(readConfig(["from", "to"], ["--from", "2013-12-31", "--to=2014-01-01"], {}).values), ["2013-12-31", "2014-01-01"]);
+  });
+
+  for (const bad of ["2013-13-45", "x; rm -rf ~", "2013-02-29"]) {
+    test(`DATE=${bad} is a ConfigError quoting it`, () => {
+      const problems = problemsOf(() => daysOf({ date: bad }));
+      assert.equal(problems.length, 1);
+      assert.match(problems[0]!, /^DATE must be a calendar day as YYYY-MM-DD/);
+      assert.ok(problems[0]!.includes(JSON.stringify(bad)), problems[0]);
+    });
+  }
+
+  test("no day, or both forms, is a ConfigError", () => {
+    assert.match(problemsOf(() => daysOf({}))[0]!, /no day given/);
+    assert.match(problemsOf(() => daysOf({ date: "2013-12-07", from: "2013-12-01", to: "2013-12-02" }))[0]!, /not both/);
+  });
+});
+
+describe("usage", () => {
+  test("lists the script's head, every flag with its environment variable and help, and --help", () => {
+    const names: SettingName[] = ["bucket", "date", "esUrl", "esPassword"];
+    const text = usage("  usage: ingest [options]\n", names, { dryRun: { env: "", flag: "--dry-run", help: "list only", boolean: true } });
+    assert.ok(text.startsWith("usage: ingest [options]\n"), text);
+    for (const n of names) {
+      const s = SETTINGS[n];
+      const line = text.split("\n").find((l) => l.includes(`${s.flag} VALUE`));
+      assert.ok(line, `${s.flag} missing from usage`);
+      assert.ok(line.includes(`(${s.env})`), line);
+      assert.ok(line.includes(s.help), line);
+    }
+    const dry = text.split("\n").find((l) => l.includes("--dry-run"))!;
+    assert.ok(!dry.includes("VALUE"), dry);
+    assert.ok(dry.includes("list only"), dry);
+    assert.match(text, /--help\s+this help$/);
+  });
+});

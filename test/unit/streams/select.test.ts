@@ -1,0 +1,201 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { parseProgram } from "../../../lib/jq/mod.ts";
+import { Ledger } from "../../../lib/ledger.ts";
+import { iterate, ObjectError, type LogObject } from "../../../lib/streams/log-object.ts";
+import { select, selectFromText, type Selected } from "../../../lib/streams/select.ts";
+
+function streamOf<T>(items: T[]): ReadableStream<T> {
+  let i = 0;
+  return new ReadableStream<T>({
+    pull(controller) {
+      if (i < items.length) controller.enqueue(items[i++]!);
+      else controller.close();
+    },
+  });
+}
+
+
+function run(program: string, text: string): { outputs: { text: string; value: unknown }[]; error?: unknown } {
+  const outputs: { text: string; value: unknown }[] = [];
+  try {
+    selectFromText(text, parseProgram(program), (t, value) => outputs.push({ text: t, value }));
+  } catch (error) {
+    return { outputs, error };
+  }
+  return { outputs };
+}
+
+const R1 = '{"eventVersion":"1.10","eventName":"X","n":1.10,"big":12345678901234567890,"s":"]}"}';
+const R2 = '{"eventName":"Y","small":9.82222E-5}';
+const LOG = `{"Records":[${R1},\n  ${R2}]}`;
+
+describe("selectFromText", () => {
+  test(".Records[] hands on each record's raw text and its value", () => {
+    const { outputs, error } = run(".Records[]", LOG);
+    assert.equal(error, undefined);
+    assert.deepEqual(outputs.map((o) => o.text), [R1, R2]);
+    assert.deepEqual(outputs.map((o) => o.value), [JSON.parse(R1), JSON.parse(R2)]);
+  });
+
+  test(".Records[] | select(...) hands on the raw text of the records it keeps", () => {
+    const { outputs, error } = run('.Records[] | select(.eventName == "X")', LOG);
+    assert.equal(error, undefined);
+    assert.deepEqual(outputs, [{ text: R1, value: JSON.parse(R1) }]);
+  });
+
+  test(".Records[] | select(...) with no match outputs nothing", () => {
+    assert.deepEqual(run('.Records[] | select(.eventName == "nope")', LOG), { outputs: [] });
+  });
+
+  test(".Records[].eventName outputs jq-formatted JSON strings", () => {
+    const { outputs, error } = run(".Records[].eventName", '{"Records":[{"eventName":"A\\u00e9\\"q"},{"eventName":"B"},{"other":1}]}');
+    assert.equal(error, undefined);
+    assert.deepEqual(outputs.map((o) => o.text), ['"Aé\\"q"', '"B"', "null"]);
+    assert.deepEqual(outputs.map((o) => o.value), ['Aé"q', "B", null]);
+  });
+
+  test("a derived value is printed by jq's rules, not as delivered", () => {
+    const { outputs } = run(".Records[] | .n", LOG);
+    assert.deepEqual(outputs.map((o) => o.text), ["1.1", "null"]);
+  });
+
+  test("several top-level values (the general path): each file's records in order", () => {
+    const { outputs, error } = run(".Records[]", '{"Records":[{"a":1}]}\n{"Records":[{"b":2},{"c":3}]}');
+    assert.equal(error, undefined);
+    assert.deepEqual(outputs.map((o) => o.value), [{ a: 1 }, { b: 2 }, { c: 3 }]);
+    assert.deepEqual(outputs.map((o) => o.text), ['{"a":1}', '{"b":2}', '{"c":3}']);
+  });
+
+  test("other programs take the general path: . outputs the whole file compactly", () => {
+    const { outputs } = run(".", '{ "Records" : [ {"a" : 1} ] }');
+    assert.deepEqual(outputs.map((o) => o.text), ['{"Records":[{"a":1}]}']);
+  });
+
+  test("text that is not JSON is a SyntaxError", () => {
+    for (const text of ["nope", '{"Records":[{"a":1},]}', '{"Records":[{"a":1}', "\u001f\u008b\u0008"]) {
+      const { outputs, error } = run(".Records[]", text);
+      assert.ok(error instanceof SyntaxError, `${JSON.stringify(text)}: ${String(error)}`);
+      assert.deepEqual(outputs, []);
+    }
+  });
+
+  test("empty text is a SyntaxError too", () => {
+    const { error } = run(".Records[]", "");
+    assert.ok(error instanceof SyntaxError, `expected SyntaxError, got ${String(error)}`);
+  });
+
+  test("a digest-like object: Cannot iterate over null", () => {
+    const { outputs, error } = run(".Records[]", '{"awsAccountId":"111122223333","digestStartTime":"2013-12-07T05:00:00Z","logFiles":[]}');
+    assert.deepEqual(outputs, []);
+    assert.ok(error instanceof Error, `expected Error, got ${String(error)}`);
+    assert.match(error.message, /^Cannot iterate over null/);
+  });
+
+  test("outputs before a runtime error are emitted first", () => {
+    const { outputs, error } = run(".Records[]", '{"Records":[{"a":1},{"b":2}]}\n{"NoRecords":true}\n{"Records":[{"c":3}]}');
+    assert.deepEqual(outputs.map((o) => o.value), [{ a: 1 }, { b: 2 }]);
+    assert.match((error as Error).message, /Cannot iterate over null/);
+  });
+
+  test("a runtime error part way through the records of one file, after the good ones", () => {
+    const { outputs, error } = run(".Records[] | .a", '{"Records":[{"a":1},2,{"a":3}]}');
+    assert.deepEqual(outputs.map((o) => o.text), ["1"]);
+    assert.match((error as Error).message, /Cannot index number with string "a"/);
+  });
+
+  test("invalid JSON in a shadowed duplicate Records member is still invalid JSON (jq refuses the file)", () => {
+    const { outputs, error } = run(".Records[]", '{"Records":[{"a":1},nope],"Records":[{"b":2}]}');
+    assert.ok(error instanceof SyntaxError, `expected a SyntaxError, got outputs ${JSON.stringify(outputs)}`);
+    assert.deepEqual(outputs, []);
+  });
+});
+
+function objectOf(name: string, text: string): LogObject {
+  return { name, body: new Blob([text]).stream() };
+}
+
+async function collect(objects: LogObject[], program?: string, ledger?: Ledger): Promise<Selected[]> {
+  const out: Selected[] = [];
+  for await (const s of iterate(streamOf(objects).pipeThrough(select(program, ledger ? { ledger } : {})))) out.push(s);
+  return out;
+}
+
+describe("select() TransformStream", () => {
+  test("good objects flow; bad ones are recorded in the ledger with a reason; positions are 1-based per object", async () => {
+    const ledger = new Ledger();
+    const selected = await collect(
+      [
+        objectOf("s3://b/one.json.gz", `{"Records":[${R1},${R2}]}`),
+        objectOf("s3://b/digest.json.gz", '{"awsAccountId":"111122223333","logFiles":[]}'),
+        objectOf("s3://b/broken.json.gz", '{"Records":[{"a":1}'),
+        objectOf("s3://b/two.json.gz", '{"Records":[{"c":3},{"d":4},{"e":5}]}'),
+        objectOf("s3://b/empty.json.gz", '{"Records":[]}'),
+      ],
+      undefined,
+      ledger,
+    );
+    assert.deepEqual(
+      selected.map((s) => [s.object, s.position, s.text]),
+      [
+        ["s3://b/one.json.gz", 1, R1],
+        ["s3://b/one.json.gz", 2, R2],
+        ["s3://b/two.json.gz", 1, '{"c":3}'],
+        ["s3://b/two.json.gz", 2, '{"d":4}'],
+        ["s3://b/two.json.gz", 3, '{"e":5}'],
+      ],
+    );
+    assert.deepEqual(selected[2]!.value, { c: 3 });
+    assert.equal(ledger.objects.read, 5);
+    assert.equal(ledger.objects.failed, 2);
+    assert.equal(ledger.failures.length, 2);
+    const [digest, broken] = ledger.failures;
+    assert.equal(digest!.subject, "s3://b/digest.json.gz");
+    assert.match(digest!.reason, /no "Records" array/);
+    assert.match(digest!.reason, /Cannot iterate over null/);
+    assert.equal(broken!.subject, "s3://b/broken.json.gz");
+    assert.match(broken!.reason, /^not valid JSON/);
+    assert.equal(ledger.bytes.read > 0, true);
+  });
+
+  test("an object that fails to read is recorded with the read error's reason", async () => {
+    const ledger = new Ledger();
+    const failing: LogObject = {
+      name: "s3://b/gone.json.gz",
+      body: new ReadableStream({
+        pull(c) {
+          c.error(new ObjectError("s3://b/gone.json.gz", "corrupt or truncated gzip (unexpected end of file)"));
+        },
+      }),
+    };
+    const selected = await collect([failing, objectOf("s3://b/ok.json.gz", '{"Records":[{"a":1}]}')], undefined, ledger);
+    assert.deepEqual(selected.map((s) => s.text), ['{"a":1}']);
+    assert.deepEqual(ledger.failures, [{ subject: "s3://b/gone.json.gz", reason: "corrupt or truncated gzip (unexpected end of file)" }]);
+    assert.equal(ledger.objects.failed, 1);
+    assert.equal(ledger.objects.read, 1);
+  });
+
+  test("outputs before a runtime error still flow, then the object is recorded as failed", async () => {
+    const ledger = new Ledger();
+    const selected = await collect([objectOf("multi.json", '{"Records":[{"a":1}]} {"x":1}')], undefined, ledger);
+    assert.deepEqual(selected.map((s) => [s.position, s.text]), [[1, '{"a":1}']]);
+    assert.equal(ledger.objects.failed, 1);
+    assert.match(ledger.failures[0]!.reason, /no "Records" array/);
+  });
+
+  test("another program: failures are jq errors, not 'no Records'", async () => {
+    const ledger = new Ledger();
+    const selected = await collect([objectOf("x.json", '{"Records":[{"eventName":"A"},3]}')], ".Records[] | .eventName", ledger);
+    assert.deepEqual(selected.map((s) => s.text), ['"A"']);
+    assert.match(ledger.failures[0]!.reason, /^jq: error: Cannot index number with string "eventName"/);
+  });
+
+  test("without a ledger a bad object errors the stream with an ObjectError naming it", async () => {
+    await assert.rejects(collect([objectOf("s3://b/bad.json", "not json")]), (e: unknown) => {
+      assert.ok(e instanceof ObjectError, `expected ObjectError, got ${String(e)}`);
+      assert.equal(e.object, "s3://b/bad.json");
+      assert.match(e.reason, /not valid JSON/);
+      return true;
+    });
+  });
+});
