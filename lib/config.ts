@@ -7,6 +7,7 @@
  * ```
  */
 import { DayError, selectDays } from "./cloudtrail/days.ts";
+import { redactUrl } from "./errors.ts";
 
 export interface Setting {
   env: string;
@@ -23,9 +24,9 @@ export interface Setting {
 const url = (name: string) => (v: string) => {
   try {
     const u = new URL(v);
-    return u.protocol === "http:" || u.protocol === "https:" ? undefined : `${name} must be an http(s) URL, not ${quote(redact(v))}`;
+    return u.protocol === "http:" || u.protocol === "https:" ? undefined : `${name} must be an http(s) URL, not ${quote(redactUrl(v))}`;
   } catch {
-    return `${name} must be an http(s) URL, not ${quote(redact(v))}`;
+    return `${name} must be an http(s) URL, not ${quote(redactUrl(v))}`;
   }
 };
 const pattern = (name: string, re: RegExp, what: string) => (v: string) => (re.test(v) ? undefined : `${name} must be ${what}, not ${quote(v)}`);
@@ -180,6 +181,3 @@ function quote(v: string): string {
   return JSON.stringify(v);
 }
 
-function redact(v: string): string {
-  return v.replace(/^(\w+:\/\/)[^@/]*@/, "$1***@");
-}

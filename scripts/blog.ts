@@ -16,6 +16,7 @@ import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { daysOf, readConfig, usage, type SettingName } from "../lib/config.ts";
 import { S3 } from "../lib/aws/s3.ts";
+import { redactUrl } from "../lib/errors.ts";
 import { readStackConfig } from "../emulators/config.ts";
 import { up } from "../emulators/stack.ts";
 import { INDEXING, indexPrefixOf, main, plural, searchFrom } from "./common.ts";
@@ -67,7 +68,7 @@ await main("ingest", async () => {
     { title: `copy     (aws s3 cp --recursive s3://${childEnv.CLOUDTRAIL_BUCKET}/… ${work}/s3)`, script: "copy.ts", args: [...dayArgs, "--out", join(work, "s3")] },
     { title: `gunzip   (gzip -d → ${work}/json)`, script: "gunzip.ts", args: [join(work, "s3"), "--out", join(work, "json")] },
     { title: `split    (jq -c '.Records[]' → ${work}/records.ndjson)`, script: "split.ts", args: [join(work, "json")], stdout: join(work, "records.ndjson") },
-    { title: `bulk     (POST /_bulk → ${childEnv.ES_URL ? redact(childEnv.ES_URL) : "http://127.0.0.1:9200"})`, script: "bulk.ts", args: [join(work, "records.ndjson"), "--dead-letter", join(work, "dead-letter.ndjson")] },
+    { title: `bulk     (POST /_bulk → ${childEnv.ES_URL ? redactUrl(childEnv.ES_URL) : "http://127.0.0.1:9200"})`, script: "bulk.ts", args: [join(work, "records.ndjson"), "--dead-letter", join(work, "dead-letter.ndjson")] },
   ];
   let worst = 0;
   for (const [i, step] of steps.entries()) {
@@ -126,9 +127,5 @@ async function report(childEnv: Record<string, string | undefined>, days: string
   );
   console.error(`top 10 eventName in ${indices}:`);
   for (const b of top.aggregations?.names.buckets ?? []) console.error(`  ${b.key.padEnd(32)} ${String(b.doc_count).padStart(8)}`);
-}
-
-function redact(url: string): string {
-  return url.replace(/^(\w+:\/\/)[^@/]*@/, "$1***@");
 }
 

@@ -17,6 +17,7 @@
  */
 import { AwsClient } from "aws4fetch";
 import type { Credentials } from "./credentials.ts";
+import { networkReason } from "../errors.ts";
 
 export interface S3Options {
   credentials: Credentials;
@@ -130,9 +131,13 @@ export class S3 {
   }
 
   async #send(bucket: string, key: string, init: { method: string; body?: string | ArrayBuffer; headers?: Record<string, string>; query?: Record<string, string> }): Promise<Response> {
-    const attempt = (region: string) => {
+    const attempt = async (region: string) => {
       const url = this.#url(bucket, key, region, init.query);
-      return this.#client.fetch(url, { method: init.method, body: init.body, headers: init.headers, aws: { region } });
+      try {
+        return await this.#client.fetch(url, { method: init.method, body: init.body, headers: init.headers, aws: { region } });
+      } catch (error) {
+        throw new Error(`S3 ${init.method} s3://${bucket}/${key} at ${new URL(url).origin} failed: ${networkReason(error)}`);
+      }
     };
     const region = this.#regions.get(bucket) ?? this.region;
     const response = await attempt(region);

@@ -150,6 +150,7 @@ class BatchSender {
       const body = pending.map((item) => `${actionLine(item.action)}\n${item.action.source}\n`).join("");
       let retry: BulkItem[] = [];
       let retryReason = "";
+      let retryStatus = 0;
       let response;
       try {
         response = await this.client.request("POST", BULK_PATH, body, "application/x-ndjson");
@@ -165,9 +166,11 @@ class BatchSender {
           await this.send(pending.slice(half));
           return;
         }
-        if (RETRYABLE.has(response.status)) {
+        const results = response.status === 200 ? parseItems(response.text) : undefined;
+        if (RETRYABLE.has(response.status) || (response.status === 200 && !results)) {
           retry = pending;
-          retryReason = `HTTP ${response.status} ${errorReason(response.text)}`;
+          retryStatus = response.status;
+          retryReason = results || response.status !== 200 ? `HTTP ${response.status} ${errorReason(response.text)}` : `HTTP 200 but the answer is not a bulk response: ${response.text.slice(0, 120)}`;
         } else if (response.status !== 200) {
           const detail = errorReason(response.text);
           const reason = response.status === 413
@@ -175,8 +178,7 @@ class BatchSender {
             : `HTTP ${response.status}${detail ? ` ${detail}` : ""}`;
           for (const item of pending) await this.#deadLetter(item, response.status, reason);
           return;
-        } else {
-          const results = parseItems(response.text);
+        } else if (results) {
           if (results.length !== pending.length) {
             const reason = `the bulk response had ${results.length} items for ${pending.length} sent`;
             for (const item of pending) await this.#deadLetter(item, 0, reason);
@@ -189,6 +191,7 @@ class BatchSender {
             else if (status === 409) ledger.records.duplicates++;
             else if (status === 429 || status === 503) {
               retry.push(item);
+              retryStatus = status;
               retryReason = `item ${status} ${error}`;
             } else await this.#deadLetter(item, status, error);
           }
@@ -196,7 +199,7 @@ class BatchSender {
       }
       if (!retry.length) return;
       if (attempt >= this.#maxRetries) {
-        for (const item of retry) await this.#deadLetter(item, 429, `still rejected after ${this.#maxRetries} retries: ${retryReason}`);
+        for (const item of retry) await this.#deadLetter(item, retryStatus, `still rejected after ${this.#maxRetries} retries: ${retryReason}`);
         return;
       }
       const delayMs = Math.round(this.#random() * Math.min(30_000, this.#backoffMs * 2 ** attempt));
@@ -217,9 +220,16 @@ export function actionLine(action: IndexAction): string {
   return `{"create":{"_index":${JSON.stringify(action.index)},"_id":${JSON.stringify(action.id)}}}`;
 }
 
-function parseItems(text: string): { status: number; error: string }[] {
-  const body = JSON.parse(text) as { items?: Record<string, { status: number; error?: unknown }>[] };
-  return (body.items ?? []).map((item) => {
+/** Each item's status and error, in request order; undefined when the answer is not a bulk response. */
+function parseItems(text: string): { status: number; error: string }[] | undefined {
+  let body: { items?: Record<string, { status: number; error?: unknown }>[] };
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!body || typeof body !== "object" || !Array.isArray(body.items)) return undefined;
+  return body.items.map((item) => {
     const result = Object.values(item)[0] ?? { status: 0 };
     return { status: result.status, error: describeItemError(result.error) };
   });

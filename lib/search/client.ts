@@ -14,6 +14,7 @@
 import { AwsClient } from "aws4fetch";
 import type { Credentials } from "../aws/credentials.ts";
 import { gzip } from "../streams/gunzip.ts";
+import { networkReason, redactUrl } from "../errors.ts";
 
 export interface SearchTarget {
   url: string;
@@ -109,7 +110,12 @@ export class SearchClient {
     } else {
       request = new Request(url, init);
     }
-    const response = await this.#fetch(request);
+    let response: Response;
+    try {
+      response = await this.#fetch(request);
+    } catch (error) {
+      throw new Error(`${method} ${path.split("?")[0]} on ${this.describe()} failed: ${networkReason(error)}`);
+    }
     return { status: response.status, headers: response.headers, text: await response.text() };
   }
 
@@ -136,9 +142,7 @@ export function errorReason(text: string): string {
   return text.slice(0, 200);
 }
 
-export function redactUrl(url: string): string {
-  return url.replace(/^(\w+:\/\/)[^@/]*@/, "$1***@");
-}
+export { redactUrl };
 
 function base64(text: string): string {
   let binary = "";

@@ -1,3 +1,5 @@
+import { message } from "../errors.ts";
+
 /** One log file on its way through the pipeline: where it came from, and its bytes. */
 export interface LogObject {
   /** `s3://bucket/key` or a file path: every error about this object names it. */
@@ -42,6 +44,4 @@ export async function* iterate<T>(stream: ReadableStream<T>): AsyncGenerator<T> 
   }
 }
 
-export function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+export { message } from "../errors.ts";
