@@ -5,6 +5,7 @@
 import { dumpTruncated, utf8Length } from "./dump.ts";
 import { JqRuntimeError } from "./errors.ts";
 import { kindName } from "./order.ts";
+import { documentKeyOrder } from "./json.ts";
 
 /** Returned by `lookup` where jq would raise an error instead of producing a value. */
 export const NO_VALUE: unique symbol = Symbol("no value");
@@ -43,8 +44,8 @@ export function indexError(target: unknown, key: string | number): JqRuntimeErro
 }
 
 /**
- * `.[]`: emits the elements of an array, or the values of an object in its own
- * key order. Returns false (emitting nothing) for anything else.
+ * `.[]`: emits the elements of an array, or the values of an object in its
+ * document key order (see json.ts). Returns false (emitting nothing) for anything else.
  */
 export function iterate(container: unknown, emit: (value: unknown) => void): boolean {
   if (typeof container !== "object" || container === null) return false;
@@ -53,6 +54,11 @@ export function iterate(container: unknown, emit: (value: unknown) => void): boo
     return true;
   }
   const object = container as Record<string, unknown>;
+  const order = documentKeyOrder.get(object);
+  if (order) {
+    for (const key of order) emit(object[key]);
+    return true;
+  }
   for (const key in object) {
     if (Object.hasOwn(object, key)) emit(object[key]);
   }

@@ -17,7 +17,9 @@
  *
  * Known limits of the value model (values are what `JSON.parse` returns):
  * - `.[]` on an object yields values in JavaScript's key order, which puts
- *   integer-like keys ("0", "42") first in numeric order; jq keeps document order.
+ *   integer-like keys ("0", "42") first in numeric order, unless the value was
+ *   parsed with `parseJsonInOrder` (json.ts), which records jq's document order;
+ *   lib/streams/select.ts does that for any text with such keys.
  * - numbers are doubles: jq 1.7+ compares number literals of the input text in
  *   decimal, so inputs with more than 15 significant digits (or beyond the
  *   double range) can compare differently there.
@@ -28,3 +30,4 @@ export { JqRuntimeError, JqSyntaxError } from "./errors.ts";
 export { parseProgram } from "./parse.ts";
 export { evaluate, forEachOutput } from "./evaluate.ts";
 export { compareValues, isTruthy, valuesEqual } from "./order.ts";
+export { documentKeyOrder, mayReorderKeys, parseJsonInOrder } from "./json.ts";

@@ -12,7 +12,7 @@
  * outputs it produced before a runtime error are handed on first, as jq prints them.
  */
 import { dumpValue } from "../jq/dump.ts";
-import { forEachOutput, parseProgram, type Node, type Program } from "../jq/mod.ts";
+import { forEachOutput, mayReorderKeys, parseJsonInOrder, parseProgram, type Node, type Program } from "../jq/mod.ts";
 import { splitRecords, topLevelSpans } from "../cloudtrail/records.ts";
 import type { Ledger } from "../ledger.ts";
 import { ObjectError, message, readText, type LogObject } from "./log-object.ts";
@@ -70,13 +70,18 @@ export function select(program: string | Program = DEFAULT_PROGRAM, options: Sel
  */
 export function selectFromText(text: string, program: Program, emit: (text: string, value: unknown) => void): void {
   const rest = afterRecords(program.body);
+  // integer-like keys: JavaScript objects would reorder them, so parse keeping jq's document order
+  const keepKeyOrder = mayReorderKeys(text);
   if (rest !== undefined) {
     const records = splitRecords(text);
     if (records) {
       if (rest === "identity") for (const r of records) emit(r.text, r.value);
       else {
         const restProgram: Program = { source: program.source, body: rest };
-        for (const r of records) forEachOutput(restProgram, r.value, (out) => emit(out === r.value ? r.text : dumpValue(out), out));
+        for (const r of records) {
+          const value = keepKeyOrder && mayReorderKeys(r.text) ? parseJsonInOrder(r.text) : r.value;
+          forEachOutput(restProgram, value, (out) => emit(out === value ? r.text : dumpValue(out), out));
+        }
       }
       return;
     }
@@ -90,7 +95,8 @@ export function selectFromText(text: string, program: Program, emit: (text: stri
   }
   if (spans.length === 0) throw new SyntaxError("empty: no JSON value");
   for (const [start, end] of spans) {
-    const value: unknown = JSON.parse(text.slice(start, end));
+    const span = text.slice(start, end);
+    const value: unknown = keepKeyOrder ? parseJsonInOrder(span) : JSON.parse(span);
     forEachOutput(program, value, (out) => emit(dumpValue(out), out));
   }
 }
