@@ -11,7 +11,7 @@ import type { StackConfig } from "./config.ts";
 import { chooseMode, type Mode } from "./select.ts";
 import { probeDocker, startDockerElasticsearch, startDockerLocalStack, stopDockerServices } from "./docker.ts";
 import { buildOpenSearch, installLocalStack, preflight, startLocalStack, startOpenSearch, stopEngine, stopHostService, pidFile, type Log } from "./host.ts";
-import { readPidRecord, sleep, StackError, waitForPortFree } from "./processes.ts";
+import { portInUse, readPidRecord, sleep, StackError, waitForPortFree } from "./processes.ts";
 import { probeLocalStack, probeSearch } from "./probes.ts";
 
 export interface Endpoints {
@@ -78,6 +78,9 @@ export async function down(config: StackConfig, log: Log): Promise<void> {
     for (const port of [config.localstack.port, config.search.port]) await waitForPortFree(port, 10_000);
   }
   if (failures.length) throw new StackError(failures.join("; "));
+  for (const port of [config.localstack.port, config.search.port]) {
+    if (await portInUse(port)) log(`port ${port} still answers: that service was not started by make up (no pid file), so it is left alone`);
+  }
 }
 
 export interface ServiceStatus {
