@@ -31,7 +31,7 @@ function listen(port = 0): Promise<Server> {
 
 function portOf(server: Server): number {
   const address = server.address();
-  assert.ok(address && typeof address === "object");
+  assert.ok(address && typeof address === "object", "the server listens on a TCP port");
   return address.port;
 }
 
@@ -55,6 +55,17 @@ test("up on a port held by another program exits non-zero quickly, naming the po
   } finally {
     await new Promise((r) => blocker.close(r));
   }
+});
+
+test("up without java or mvn exits non-zero at once with one line naming the cause", async () => {
+  const [lsPort, searchPort] = await freePorts(2);
+  const result = emulators("up", { SEARCH_PORT: String(searchPort), LOCALSTACK_PORT: String(lsPort), PATH: "/nonexistent", JAVA_HOME: "" });
+  assert.equal(result.code, 1, result.err);
+  assert.ok(result.seconds < 60, `took ${result.seconds} s`);
+  const lines = result.err.trim().split("\n").filter((l) => l.startsWith("emulators up:"));
+  assert.equal(lines.length, 1, result.err);
+  assert.match(lines[0]!, /java not found: install a JDK 17 or newer, or set JAVA_HOME/);
+  assert.equal(existsSync(join(repoRoot, ".emulators", "run", `localstack-${lsPort}.json`)), false, "nothing was started");
 });
 
 test("up, status and down on fresh ports: both services come up with versions, and down frees the ports", async () => {
