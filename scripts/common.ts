@@ -6,6 +6,9 @@
 import { CredentialsError, resolveCredentials, resolveRegion, type Credentials } from "../lib/aws/credentials.ts";
 import { S3 } from "../lib/aws/s3.ts";
 import { ConfigError, type SettingName } from "../lib/config.ts";
+import type { TrailLocation } from "../lib/cloudtrail/objects.ts";
+import { JqSyntaxError, parseProgram, type Program } from "../lib/jq/mod.ts";
+import { DEFAULT_PROGRAM } from "../lib/streams/select.ts";
 import type { Ledger } from "../lib/ledger.ts";
 import { SearchClient } from "../lib/search/client.ts";
 import { deadLetterLine, type DeadLetter } from "../lib/search/bulk.ts";
@@ -146,4 +149,21 @@ export function indexingFrom(name: string, values: Values, ledger: Ledger, defau
       },
     },
   };
+}
+
+/** The `--select` program (default `.Records[]`); a program outside the subset is a configuration error. */
+export function programOf(source: string | undefined): Program {
+  try {
+    return parseProgram(source ?? DEFAULT_PROGRAM);
+  } catch (error) {
+    if (error instanceof JqSyntaxError) throw new ConfigError([`--select: ${error.message}`]);
+    throw error;
+  }
+}
+
+/** Where the trail's logs are: the bucket (required), its key prefix, and the accounts, regions and org if given. */
+export function locationFrom(values: Values): TrailLocation {
+  if (!values.bucket) throw new ConfigError(["no bucket: set CLOUDTRAIL_BUCKET or --bucket"]);
+  const list = (v: string | undefined) => v?.split(",").map((s) => s.trim());
+  return { bucket: values.bucket, prefix: values.prefix, orgId: values.orgId, accounts: list(values.accounts), regions: list(values.regions) };
 }

@@ -12,7 +12,7 @@ import { s3Objects } from "../lib/cloudtrail/objects.ts";
 import { parseKey, safeRelativePath } from "../lib/cloudtrail/layout.ts";
 import { gzip } from "../lib/streams/gunzip.ts";
 import { iterate } from "../lib/streams/log-object.ts";
-import { awsFrom, bytes, main, plural, printFailures, s3From } from "./common.ts";
+import { awsFrom, bytes, locationFrom, main, plural, printFailures, s3From } from "./common.ts";
 import { args, env, join, writeBytes } from "./platform.ts";
 
 const SETTINGS: SettingName[] = ["bucket", "prefix", "accounts", "regions", "orgId", "date", "from", "to", "region", "profile", "endpoint", "s3Endpoint"];
@@ -25,18 +25,11 @@ await main("copy", async () => {
   const { values, help, extra, positionals } = readConfig(SETTINGS, args(), env(), OUT);
   if (help) return console.log(usage(HELP, SETTINGS, OUT)), 0;
   if (positionals.length) throw new ConfigError([`unexpected argument ${JSON.stringify(positionals[0])}`]);
-  if (!values.bucket) throw new ConfigError(["no bucket: set CLOUDTRAIL_BUCKET or --bucket"]);
+  const location = locationFrom(values);
   const days = daysOf(values);
   const out = extra.out ?? join("work", days.length === 1 ? days[0]! : `${days[0]}_${days.at(-1)}`, "s3");
   const s3 = s3From(awsFrom(values));
-  const bucket = values.bucket;
-  const location = {
-    bucket,
-    prefix: values.prefix,
-    orgId: values.orgId,
-    accounts: values.accounts?.split(",").map((s) => s.trim()),
-    regions: values.regions?.split(",").map((s) => s.trim()),
-  };
+  const bucket = location.bucket;
   const ledger = new Ledger();
   const accounts = new Set<string>();
   const regions = new Set<string>();

@@ -6,13 +6,12 @@
  *   CLOUDTRAIL_BUCKET=my-trail-bucket ES_URL=https://search.example.com:9200 npx tsx scripts/ingest.ts --date 2024-03-04
  */
 import { ConfigError, daysOf, readConfig, usage, type SettingName } from "../lib/config.ts";
-import { JqSyntaxError, parseProgram } from "../lib/jq/mod.ts";
 import { Ledger } from "../lib/ledger.ts";
 import { s3Objects } from "../lib/cloudtrail/objects.ts";
 import { indexRecords, prepareIndex } from "../lib/search/indexer.ts";
 import { gunzip } from "../lib/streams/gunzip.ts";
 import { DEFAULT_PROGRAM, select } from "../lib/streams/select.ts";
-import { awsFrom, bytes, INDEXING, indexingFrom, indexingSummary, main, plural, printFailures, s3From } from "./common.ts";
+import { awsFrom, bytes, INDEXING, indexingFrom, indexingSummary, locationFrom, main, plural, printFailures, programOf, s3From } from "./common.ts";
 import { args, decompress, env } from "./platform.ts";
 
 const SETTINGS: SettingName[] = ["bucket", "prefix", "accounts", "regions", "orgId", "date", "from", "to", "region", "profile", "endpoint", "s3Endpoint", ...INDEXING];
@@ -25,28 +24,15 @@ await main("ingest", async () => {
   const { values, help, extra, positionals } = readConfig(SETTINGS, args(), env(), FLAGS);
   if (help) return console.log(usage(HELP, SETTINGS, FLAGS)), 0;
   if (positionals.length) throw new ConfigError([`unexpected argument ${JSON.stringify(positionals[0])}`]);
-  if (!values.bucket) throw new ConfigError(["no bucket: set CLOUDTRAIL_BUCKET or --bucket"]);
+  const location = locationFrom(values);
   const days = daysOf(values);
-  let program;
-  try {
-    program = parseProgram(extra.select ?? DEFAULT_PROGRAM);
-  } catch (error) {
-    if (error instanceof JqSyntaxError) throw new ConfigError([`--select: ${error.message}`]);
-    throw error;
-  }
+  const program = programOf(extra.select);
   const s3 = s3From(awsFrom(values));
   const ledger = new Ledger();
   const indexing = indexingFrom("ingest", values, ledger);
   const started = Date.now();
 
   const engine = await prepareIndex(indexing.client, indexing.options.indexPrefix, indexing.template, indexing.serverless);
-  const location = {
-    bucket: values.bucket,
-    prefix: values.prefix,
-    orgId: values.orgId,
-    accounts: values.accounts?.split(",").map((s) => s.trim()),
-    regions: values.regions?.split(",").map((s) => s.trim()),
-  };
   const records = s3Objects(s3, location, days, { ledger })
     .pipeThrough(gunzip({ decompress }))
     .pipeThrough(select(program, { ledger }));
@@ -56,7 +42,7 @@ await main("ingest", async () => {
   const seconds = (Date.now() - started) / 1000;
   printFailures("ingest", ledger);
   console.error(
-    `ingest: ${plural(o.read, "log object")} read (${bytes(ledger.bytes.read)} of JSON) from s3://${values.bucket}/${values.prefix ?? ""}; ` +
+    `ingest: ${plural(o.read, "log object")} read (${bytes(ledger.bytes.read)} of JSON) from s3://${location.bucket}/${location.prefix ?? ""}; ` +
       `skipped ${o.skipped.digest} digest, ${o.skipped.insight} insight, ${o.skipped.other} other; failed ${o.failed}`,
   );
   console.error(`ingest: ${indexingSummary(ledger)} → ${indexing.options.indexPrefix}-* on ${indexing.client.describe()} (${engine.distribution} ${engine.version}) in ${seconds.toFixed(1)} s`);

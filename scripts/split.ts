@@ -7,13 +7,11 @@
  *   npx tsx scripts/split.ts --select '.Records[] | select(.eventName == "RunInstances")' work/2013-12-07/json
  */
 import { readConfig, usage } from "../lib/config.ts";
-import { JqSyntaxError, parseProgram } from "../lib/jq/mod.ts";
 import { Ledger } from "../lib/ledger.ts";
 import { gunzipBody } from "../lib/streams/gunzip.ts";
 import { iterate } from "../lib/streams/log-object.ts";
 import { DEFAULT_PROGRAM, select } from "../lib/streams/select.ts";
-import { ConfigError } from "../lib/config.ts";
-import { main, plural, printFailures } from "./common.ts";
+import { main, plural, printFailures, programOf } from "./common.ts";
 import { args, decompress, env, fileObjects, listFiles, Output, stdin } from "./platform.ts";
 
 const FLAGS = { select: { env: "", flag: "--select", help: `jq program (default ${DEFAULT_PROGRAM})` } };
@@ -26,13 +24,7 @@ empty, and string, number, boolean and null literals. .json and .json.gz files a
 await main("split", async () => {
   const { help, extra, positionals } = readConfig([], args(), env(), FLAGS);
   if (help) return console.log(usage(HELP, [], FLAGS)), 0;
-  let program;
-  try {
-    program = parseProgram(extra.select ?? DEFAULT_PROGRAM);
-  } catch (error) {
-    if (error instanceof JqSyntaxError) throw new ConfigError([`--select: ${error.message}`]);
-    throw error;
-  }
+  const program = programOf(extra.select);
   const ledger = new Ledger();
   const objects = positionals.length === 0 || (positionals.length === 1 && positionals[0] === "-")
     ? new ReadableStream({ start: (c) => (c.enqueue({ name: "stdin", body: stdin() }), c.close()) })
