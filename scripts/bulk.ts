@@ -41,20 +41,31 @@ await main("bulk", async () => {
   return ledger.clean ? 0 : 1;
 });
 
-/** Each non-empty line as a record; dead-letter lines give back their record; lines that are not JSON are dead-lettered. */
+/**
+ * Each non-empty line as a record, read as the indexer asks for them (so a slow engine holds back the reading
+ * instead of filling memory); dead-letter lines give back their record; lines that are not JSON are dead-lettered.
+ */
 function ndjsonRecords(files: string[], ledger: Ledger, deadLetter: ReturnType<typeof indexingFrom>["options"]["deadLetter"]): ReadableStream<Selected> {
   const sources = files.length ? files.map((f) => ({ name: f, open: () => Readable.toWeb(createReadStream(f)) as unknown as ReadableStream<Uint8Array> })) : [{ name: "stdin", open: stdin }];
-  return new ReadableStream<Selected>({
-    async start(controller) {
-      for (const source of sources) {
-        let n = 0;
-        const reader = source.open().pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>).pipeThrough(lines()).getReader();
+  let current: { name: string; reader: ReadableStreamDefaultReader<string>; line: number } | undefined;
+  return new ReadableStream<Selected>(
+    {
+      async pull(controller) {
         for (;;) {
-          const { done, value: line } = await reader.read();
-          if (done) break;
-          n++;
+          if (!current) {
+            const source = sources.shift();
+            if (!source) return controller.close();
+            const reader = source.open().pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>).pipeThrough(lines()).getReader();
+            current = { name: source.name, reader, line: 0 };
+          }
+          const { done, value: line } = await current.reader.read();
+          if (done) {
+            current = undefined;
+            continue;
+          }
+          const n = ++current.line;
           if (!line.trim()) continue;
-          const at = `${source.name}:${n}`;
+          const at = `${current.name}:${n}`;
           let value: unknown;
           try {
             value = JSON.parse(line);
@@ -62,16 +73,17 @@ function ndjsonRecords(files: string[], ledger: Ledger, deadLetter: ReturnType<t
             ledger.records.read++;
             ledger.records.deadLettered++;
             ledger.problem(at, "not JSON");
-            await deadLetter({ record: { text: JSON.stringify(line), value: line, object: at, position: n }, status: 0, reason: `not JSON (${(error as Error).message})` });
+            await deadLetter({ record: { text: JSON.stringify(line), object: at, position: n }, status: 0, reason: `not JSON (${(error as Error).message})` });
             continue;
           }
           const replay = deadLetterRecord(value, line);
           controller.enqueue(replay ? { ...replay, position: n } : { text: line.trim(), value, object: at, position: n });
+          return;
         }
-      }
-      controller.close();
+      },
     },
-  });
+    { highWaterMark: 64 },
+  );
 }
 
 function deadLetterRecord(value: unknown, line: string): { text: string; value: unknown; object: string } | undefined {

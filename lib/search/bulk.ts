@@ -19,9 +19,12 @@ import type { Selected } from "../streams/select.ts";
 import { errorReason, type SearchClient } from "./client.ts";
 import { RecordError, toAction, utf8Length, type IndexAction } from "./document.ts";
 
+/** Where a record came from, and its text: all a batch keeps of it (not the parsed value, to keep memory low). */
+export type RecordRef = Pick<Selected, "text" | "object" | "position">;
+
 export interface BulkItem {
   action: IndexAction;
-  record: Selected;
+  record: RecordRef;
 }
 
 export interface BulkBatch {
@@ -31,7 +34,7 @@ export interface BulkBatch {
 
 /** A record that did not land, with why. Written as one NDJSON line by `deadLetterLine`. */
 export interface DeadLetter {
-  record: Selected;
+  record: RecordRef;
   index?: string;
   id?: string;
   /** HTTP status of the item or request; 0 when the record never reached the engine. */
@@ -78,7 +81,7 @@ export function toBulk(options: ToBulkOptions): TransformStream<Selected, BulkBa
       }
       const size = utf8Length(actionLine(action)) + utf8Length(action.source) + 2;
       if (items.length && bytes + size > maxBytes) flush(controller);
-      items.push({ action, record });
+      items.push({ action, record: { text: record.text, object: record.object, position: record.position } });
       bytes += size;
       if (bytes >= maxBytes) flush(controller);
       else if (timer === undefined && flushAfterMs > 0) timer = setTimeout(() => flush(controller), flushAfterMs);
