@@ -79,7 +79,7 @@ test("a document over http.max_content_length is dead-lettered with its reason, 
     assert.match(replay.stderr, /1 record read: 1 indexed, 0 duplicates, 0 dead-lettered/);
     const docs = await allDocuments(engine.url, `${prefix}-*`);
     assert.equal(docs.size, 201);
-    assert.ok(docs.has("big-record-0001"));
+    assert.ok(docs.has("big-record-0001"), "the replayed record is in the index");
   } finally {
     await engine.stop();
   }

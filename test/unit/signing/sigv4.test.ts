@@ -64,7 +64,7 @@ async function signedBy(service: "es" | "aoss", gzipAbove?: number) {
   });
   const body = '{"create":{"_index":"cloudtrail-2024.03.04","_id":"a"}}\n{"eventName":"RunInstances"}\n';
   await client.request("POST", "/_bulk", body, "application/x-ndjson");
-  assert.ok(sent);
+  assert.ok(sent, "a request was sent");
   const bytes = new Uint8Array(await sent.clone().arrayBuffer());
   return { sent, bytes, body };
 }
