@@ -5,16 +5,8 @@ import { actionLine, bulkWriter, deadLetterLine, toBulk, type BulkBatch, type Bu
 import type { SearchClient, SearchResponse } from "../../../lib/search/client.ts";
 import { toAction } from "../../../lib/search/document.ts";
 import type { Selected } from "../../../lib/streams/select.ts";
+import { streamOf } from "../../support/streams.ts";
 
-function streamOf<T>(items: T[]): ReadableStream<T> {
-  let i = 0;
-  return new ReadableStream<T>({
-    pull(controller) {
-      if (i < items.length) controller.enqueue(items[i++]!);
-      else controller.close();
-    },
-  });
-}
 
 const encoder = new TextEncoder();
 const bytes = (s: string) => encoder.encode(s).length;

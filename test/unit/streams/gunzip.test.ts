@@ -4,16 +4,8 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { decompressionStream, gunzip, gunzipBody, gzip, type Decompress } from "../../../lib/streams/gunzip.ts";
 import { iterate, ObjectError, readText, type LogObject } from "../../../lib/streams/log-object.ts";
 import { decompress as platformDecompress } from "../../../scripts/platform.ts";
+import { streamOf } from "../../support/streams.ts";
 
-function streamOf<T>(items: T[]): ReadableStream<T> {
-  let i = 0;
-  return new ReadableStream<T>({
-    pull(controller) {
-      if (i < items.length) controller.enqueue(items[i++]!);
-      else controller.close();
-    },
-  });
-}
 
 
 const NAME = "s3://bucket/AWSLogs/111122223333/CloudTrail/us-east-1/2013/12/07/x.json.gz";

@@ -4,16 +4,8 @@ import { parseProgram } from "../../../lib/jq/mod.ts";
 import { Ledger } from "../../../lib/ledger.ts";
 import { iterate, ObjectError, type LogObject } from "../../../lib/streams/log-object.ts";
 import { select, selectFromText, type Selected } from "../../../lib/streams/select.ts";
+import { streamOf } from "../../support/streams.ts";
 
-function streamOf<T>(items: T[]): ReadableStream<T> {
-  let i = 0;
-  return new ReadableStream<T>({
-    pull(controller) {
-      if (i < items.length) controller.enqueue(items[i++]!);
-      else controller.close();
-    },
-  });
-}
 
 
 function run(program: string, text: string): { outputs: { text: string; value: unknown }[]; error?: unknown } {
