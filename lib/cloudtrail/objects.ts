@@ -38,13 +38,12 @@ const FOLDERS = ["CloudTrail", "CloudTrail-Digest", "CloudTrail-Insight"] as con
 export async function* listDayObjects(s3: S3, location: TrailLocation, days: string[]): AsyncGenerator<ListedObject> {
   for (const root of await roots(s3, location)) {
     const accounts = location.accounts?.length ? location.accounts : accountsIn(await s3.folders(location.bucket, root), root);
+    const everythingGiven = Boolean(location.accounts?.length && location.regions?.length);
     for (const account of accounts) {
       const accountRoot = `${root}${account}/`;
-      const children = location.accounts?.length && location.regions?.length ? [] : names(await s3.folders(location.bucket, accountRoot), accountRoot);
-      const present = location.accounts?.length && location.regions?.length
-        ? FOLDERS
-        : FOLDERS.filter((f) => children.includes(f));
-      for (const folder of present) {
+      // with accounts and regions given, list the day folders directly; otherwise look which folders exist
+      const folders = everythingGiven ? FOLDERS : await presentFolders(s3, location.bucket, accountRoot);
+      for (const folder of folders) {
         const regions = location.regions?.length
           ? location.regions
           : names(await s3.folders(location.bucket, `${accountRoot}${folder}/`), `${accountRoot}${folder}/`);
@@ -58,6 +57,12 @@ export async function* listDayObjects(s3: S3, location: TrailLocation, days: str
       }
     }
   }
+}
+
+/** Which of CloudTrail/, CloudTrail-Digest/ and CloudTrail-Insight/ an account's folder holds. */
+async function presentFolders(s3: S3, bucket: string, accountRoot: string): Promise<readonly (typeof FOLDERS)[number][]> {
+  const children = names(await s3.folders(bucket, accountRoot), accountRoot);
+  return FOLDERS.filter((f) => children.includes(f));
 }
 
 /** `AWSLogs/` and, for organization trails, `AWSLogs/o-…/`. */

@@ -32,7 +32,7 @@ export function gunzipBody(object: LogObject, decompress: Decompress = decompres
   let passThrough = false;
   const fail = (reason: string) => new ObjectError(object.name, reason);
   return new ReadableStream<Uint8Array>({
-    async start(controller) {
+    async start() {
       let head: Uint8Array = new Uint8Array(0);
       while (head.length < 2) {
         const { done, value } = await reader.read().catch((e) => Promise.reject(fail(message(e))));
@@ -62,7 +62,6 @@ export function gunzipBody(object: LogObject, decompress: Decompress = decompres
         passThrough = true;
         inner = rest.getReader();
       }
-      void controller;
     },
     async pull(controller) {
       try {
