@@ -1,5 +1,5 @@
 /**
- * jq's own test suite (../shared/peer/jq.test, from jqlang/jq) run against
+ * jq's own test suite (test/reference/jq/jq.test, copied from jqlang/jq with its licence) run against
  * lib/jq: every case whose program the subset accepts must give jq's expected
  * outputs, and every `%%FAIL` program (one jq does not compile) must be rejected.
  *
@@ -14,7 +14,7 @@ import { evaluate, JqRuntimeError, JqSyntaxError, parseProgram, type Program } f
 import { parseJqTestFile, type RunCase } from "./jq-test-file.ts";
 import { sameSequence } from "./same-json.ts";
 
-const SUITE = new URL("../../../../shared/peer/jq.test", import.meta.url);
+const SUITE = new URL("../../reference/jq/jq.test", import.meta.url);
 
 /** The subset is small, but this many of jq's cases are in it; fewer means the parser rejects too much. */
 const MIN_CASES_RUN = 18;
