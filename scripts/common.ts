@@ -12,7 +12,7 @@ import { DEFAULT_PROGRAM } from "../lib/streams/select.ts";
 import type { Ledger } from "../lib/ledger.ts";
 import { SearchClient } from "../lib/search/client.ts";
 import { deadLetterLine, type DeadLetter } from "../lib/search/bulk.ts";
-import { appender, env, exit, fetchTrusting, sharedAwsFiles } from "./platform.ts";
+import { appender, args, env, exit, fetchTrusting, sharedAwsFiles } from "./platform.ts";
 
 type Values = Partial<Record<SettingName, string>>;
 
@@ -42,19 +42,26 @@ export interface Aws {
   s3Endpoint: string | undefined;
 }
 
-/** Credentials, region and endpoint as the AWS CLI would find them; flags win over the environment. */
+/**
+ * Credentials, region and endpoint as the AWS CLI would find them. `--profile` is the CLI's explicit profile: it
+ * wins over keys in the environment, where `AWS_PROFILE` does not; `--region` wins over everything.
+ */
 export function awsFrom(values: Values): Aws {
   const e = { ...env() };
-  if (values.profile) e.AWS_PROFILE = values.profile;
   if (values.region) e.AWS_REGION = values.region;
-  const files = sharedAwsFiles(e);
-  const credentials = resolveCredentials(e, files);
+  const explicit = flagGiven(args(), "--profile") ? values.profile : undefined;
+  const files = {
+    ...sharedAwsFiles(e),
+    credentialsPath: e.AWS_SHARED_CREDENTIALS_FILE || "~/.aws/credentials",
+    configPath: e.AWS_CONFIG_FILE || "~/.aws/config",
+  };
+  const credentials = resolveCredentials(e, files, { profile: explicit });
   if (!credentials) {
     throw new ConfigError([
       "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with ~/.aws/credentials (for LocalStack any values do, e.g. test/test)",
     ]);
   }
-  return { credentials, region: resolveRegion(e, files), s3Endpoint: values.s3Endpoint ?? values.endpoint };
+  return { credentials, region: resolveRegion(e, files, { profile: explicit }), s3Endpoint: values.s3Endpoint ?? values.endpoint };
 }
 
 export function s3From(aws: Aws): S3 {
@@ -166,4 +173,10 @@ export function locationFrom(values: Values): TrailLocation {
   if (!values.bucket) throw new ConfigError(["no bucket: set CLOUDTRAIL_BUCKET or --bucket"]);
   const list = (v: string | undefined) => v?.split(",").map((s) => s.trim());
   return { bucket: values.bucket, prefix: values.prefix, orgId: values.orgId, accounts: list(values.accounts), regions: list(values.regions) };
+}
+
+/** Whether a flag was given on the command line (`--flag value` or `--flag=value`), not taken from the environment. */
+function flagGiven(argv: readonly string[], flag: string): boolean {
+  const end = argv.indexOf("--");
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === flag || a.startsWith(`${flag}=`));
 }
