@@ -206,30 +206,52 @@ export class S3 {
     await response.body?.cancel();
   }
 
+  /**
+   * A presigned GetObject URL (SigV4 in the query string, valid `expiresIn` seconds, default 3600) for the same
+   * path a GET would use. For handing an object to another program, and for servers that check signatures only
+   * in URLs (LocalStack).
+   */
+  async presign(bucket: string, key: string, options: { expiresIn?: number } = {}): Promise<string> {
+    requireKey(bucket, key);
+    const expires = options.expiresIn ?? 3600;
+    if (!Number.isInteger(expires) || expires < 1 || expires > 604_800) throw new TypeError(`expiresIn must be 1 to 604800 seconds, not ${expires}`);
+    const region = this.#regions.get(bucket) ?? this.region;
+    const url = this.#url(bucket, key, region, { "X-Amz-Expires": String(expires) });
+    const signed = await this.#client.sign(url, { method: "GET", aws: { region, signQuery: true } } as RequestInit);
+    return signed.url;
+  }
+
   /** The URL a request for the object goes to (what is signed; tests compare it with other clients). */
   url(bucket: string, key: string, query?: Record<string, string>): string {
     requireKey(bucket, key);
     return this.#url(bucket, key, this.#regions.get(bucket) ?? this.region, query);
   }
 
+  /** One page; a body that breaks off is asked for again (the page is idempotent), like a failed request. */
   async #listPage(bucket: string, p: { prefix: string; token?: string; startAfter?: string; delimiter?: string }) {
     const query: Record<string, string> = { "list-type": "2", "encoding-type": "url", prefix: p.prefix };
     if (p.token) query["continuation-token"] = p.token;
     if (p.startAfter) query["start-after"] = p.startAfter;
     if (p.delimiter) query.delimiter = p.delimiter;
     const resource = `s3://${bucket}/${p.prefix}`;
-    const response = await this.#send(bucket, undefined, { method: "GET", query });
-    if (!response.ok) throw await s3Error(response, resource);
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      throw new S3Error(response.status, "IncompleteListing", `the answer broke off: ${networkReason(error)}`, resource);
-    }
-    try {
-      return parseListObjects(text);
-    } catch (error) {
-      throw new S3Error(response.status, "InvalidListing", error instanceof Error ? error.message : String(error), resource);
+    for (let attempt = 0; ; attempt++) {
+      const response = await this.#send(bucket, undefined, { method: "GET", query });
+      if (!response.ok) throw await s3Error(response, resource);
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (error) {
+        if (attempt < this.#retries) {
+          await sleep(Math.random() * Math.min(5000, this.#backoffMs * 2 ** attempt));
+          continue;
+        }
+        throw new S3Error(response.status, "IncompleteListing", `the answer broke off ${attempt + 1} times: ${networkReason(error)}`, resource);
+      }
+      try {
+        return parseListObjects(text);
+      } catch (error) {
+        throw new S3Error(response.status, "InvalidListing", error instanceof Error ? error.message : String(error), resource);
+      }
     }
   }
 
