@@ -10,6 +10,18 @@
  * Accounts and regions are taken as given or discovered from the folders (`AWSLogs/<account>/CloudTrail/<region>/`),
  * including organization trails (`AWSLogs/o-…/<account>/`). Digest and Insights objects in the same days are
  * counted and skipped.
+ *
+ * Fetching ahead, with bounded memory and no idle sockets. A GET whose body waits unread keeps a connection open
+ * that a server closes after a while, so the old "start 8 GETs ahead" lost objects behind a slow engine. Now:
+ * - an object of at most `wholeObjectBytes` (8 MiB, as listed) is read whole into memory ahead of the consumer, up
+ *   to `prefetch` (8) objects and `prefetchBytes` (64 MiB) in all; its connection closes as soon as it is read. Its
+ *   bytes leave the budget when the consumer has read them;
+ * - a bigger object is only listed ahead: its GET starts when the consumer reaches it, and it streams at the
+ *   consumer's pace, so a 1 GB object is never held whole;
+ * - every body resumes after a reset, a stall or a closed connection (lib/aws/download.ts: Range from the byte
+ *   reached, If-Match its ETag), which also covers a big object whose connection idles while the consumer is busy,
+ *   and an object that turns out bigger than listed while prefetched (buffering stops, the connection is closed,
+ *   the rest is fetched when read).
  */
 import { S3, S3Error, type S3Object } from "../aws/s3.ts";
 import { openObject, type DownloadOptions } from "../aws/download.ts";
@@ -102,15 +114,8 @@ export interface S3ObjectsOptions {
 
 /**
  * The log objects of the days, in listing order; skipped kinds are counted in the ledger, objects that cannot be
- * fetched are failed in it with the reason.
- *
- * Prefetch, with bounded memory and no idle sockets: an object of at most `wholeObjectBytes` (as listed) is read
- * whole into memory ahead of the consumer, up to `prefetch` objects and `prefetchBytes` in all, so its connection
- * closes at once and a slow consumer leaves nothing for a server to reset. A bigger object is only listed ahead:
- * its GET starts when the consumer reaches it and streams at the consumer's pace (a 1 GB object is never held
- * whole). Should one grow past its listed size while prefetched (a transport that decodes gzip), buffering stops,
- * the connection is closed, and the rest resumes with a Range request when read. Broken and stalled downloads
- * resume (download.ts).
+ * fetched are failed in it with the reason. Small objects are fetched whole ahead, big ones when reached (see the
+ * top of this file).
  */
 export function s3Objects(s3: S3, location: TrailLocation, days: string[], options: S3ObjectsOptions): ReadableStream<LogObject> {
   const { ledger } = options;
