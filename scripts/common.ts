@@ -4,7 +4,7 @@
  * summary lines.
  */
 import { CredentialsError, resolveCredentials, resolveRegion, type Credentials } from "../lib/aws/credentials.ts";
-import { S3 } from "../lib/aws/s3.ts";
+import { REGION, S3 } from "../lib/aws/s3.ts";
 import { ConfigError, type SettingName } from "../lib/config.ts";
 import type { TrailLocation } from "../lib/cloudtrail/objects.ts";
 import { JqSyntaxError, parseProgram, type Program } from "../lib/jq/mod.ts";
@@ -61,7 +61,13 @@ export function awsFrom(values: Values): Aws {
       "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with ~/.aws/credentials (for LocalStack any values do, e.g. test/test)",
     ]);
   }
-  return { credentials, region: resolveRegion(e, files, { profile: explicit }), s3Endpoint: values.s3Endpoint ?? values.endpoint };
+  const region = resolveRegion(e, files, { profile: explicit });
+  const s3Endpoint = values.s3Endpoint ?? values.endpoint;
+  // the region becomes part of S3's host name (with a custom endpoint, only of the signature)
+  if (!(s3Endpoint ? /^[a-z0-9-]{1,64}$/ : REGION).test(region)) {
+    throw new ConfigError([`the AWS region ${JSON.stringify(region)} (from AWS_DEFAULT_REGION or the profile) is not a region name like us-east-1`]);
+  }
+  return { credentials, region, s3Endpoint };
 }
 
 export function s3From(aws: Aws): S3 {

@@ -91,3 +91,13 @@ test("a shared file the CLI refuses, or a missing profile, stops the run with ex
   assert.match(missing.stderr, /AWS profile "nope" not found/);
   for (const run of [broken, missing]) assert.ok(!/never-printed/.test(run.stdout + run.stderr), "no secret in the output");
 });
+
+test("a region from the profile or AWS_DEFAULT_REGION that is not a region name is a configuration error (it would become S3's host)", async () => {
+  writeFileSync(join(work, "bad-region"), "[default]\nregion = attacker.example/x\n");
+  const run = await runScript("copy.ts", ["--bucket", bucket, "--date", "2013-12-07", "--out", join(work, "out")], {
+    AWS_CONFIG_FILE: join(work, "bad-region"), AWS_SHARED_CREDENTIALS_FILE: join(work, "credentials"),
+    AWS_ENDPOINT_URL: "", AWS_ENDPOINT_URL_S3: "", AWS_REGION: "", AWS_DEFAULT_REGION: "", AWS_PROFILE: "", ...ENV_KEYS,
+  });
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /the AWS region "attacker\.example\/x" .* is not a region name/);
+});
