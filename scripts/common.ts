@@ -12,7 +12,8 @@ import { DEFAULT_PROGRAM } from "../lib/streams/select.ts";
 import type { Ledger } from "../lib/ledger.ts";
 import { SearchClient } from "../lib/search/client.ts";
 import { deadLetterLine, type DeadLetter } from "../lib/search/bulk.ts";
-import { appender, env, exit, fetchTrusting, sharedAwsFiles } from "./platform.ts";
+import { DeadLetterFile } from "./dead-letters.ts";
+import { env, exit, fetchTrusting, sharedAwsFiles } from "./platform.ts";
 
 type Values = Partial<Record<SettingName, string>>;
 
@@ -118,16 +119,18 @@ export const INDEXING: SettingName[] = [
   "shards", "replicas", "refreshInterval", "lifecyclePolicy",
 ];
 
-/** The search client, template settings and bulk options of the validated settings. */
-export function indexingFrom(name: string, values: Values, ledger: Ledger, defaultDeadLetter = "trailpost-dead-letter.ndjson") {
+/**
+ * The search client, template settings and bulk options of the validated settings. `reads`: the NDJSON files
+ * (or stdin) the run indexes, so that a replay of the dead-letter file never reads its own output.
+ */
+export function indexingFrom(name: string, values: Values, ledger: Ledger, reads: readonly string[] | "stdin" = [], defaultDeadLetter = "trailpost-dead-letter.ndjson") {
   const client = searchFrom(values);
-  const deadLetterFile = values.deadLetter ?? defaultDeadLetter;
-  const write = appender(deadLetterFile);
+  const deadLetters = DeadLetterFile.open(values.deadLetter ?? defaultDeadLetter, reads);
   let lastNote = 0;
   return {
     client,
     serverless: values.esAws === "aoss",
-    deadLetterFile,
+    deadLetters,
     template: {
       shards: values.shards ? Number(values.shards) : undefined,
       replicas: values.replicas ? Number(values.replicas) : undefined,
@@ -137,7 +140,7 @@ export function indexingFrom(name: string, values: Values, ledger: Ledger, defau
     options: {
       indexPrefix: indexPrefixOf(values),
       ledger,
-      deadLetter: (entry: DeadLetter) => write(deadLetterLine(entry)),
+      deadLetter: (entry: DeadLetter) => deadLetters.write(deadLetterLine(entry)),
       maxBytes: values.bulkBytes ? Number(values.bulkBytes) : undefined,
       concurrency: values.bulkConcurrency ? Number(values.bulkConcurrency) : undefined,
       maxRetries: values.bulkRetries !== undefined ? Number(values.bulkRetries) : undefined,
@@ -149,6 +152,12 @@ export function indexingFrom(name: string, values: Values, ledger: Ledger, defau
       },
     },
   };
+}
+
+/** The summary's last line about dead letters: where they are, and how to replay them. */
+export function deadLetterNote(name: string, ledger: Ledger, deadLetters: DeadLetterFile): string | undefined {
+  if (!ledger.records.deadLettered) return deadLetters.replaying ? `${name}: every record of ${deadLetters.path} landed; the file is removed` : undefined;
+  return `${name}: ${plural(ledger.records.deadLettered, "dead letter")} in ${deadLetters.path}; fix the cause, then replay: bulk.ts ${deadLetters.path}`;
 }
 
 /** The `--select` program (default `.Records[]`); a program outside the subset is a configuration error. */

@@ -18,9 +18,13 @@ import type { Ledger } from "../ledger.ts";
 import type { Selected } from "../streams/select.ts";
 import { errorReason, type SearchClient } from "./client.ts";
 import { RecordError, toAction, utf8Length, type IndexAction } from "./document.ts";
+import { RecordIds } from "./ids.ts";
 
 /** Where a record came from, and its text: all a batch keeps of it (not the parsed value, to keep memory low). */
 export type RecordRef = Pick<Selected, "text" | "object" | "position">;
+
+/** A record to index; `id` is one it was given before (a dead letter's), kept when it belongs to the content. */
+export type Indexable = Selected & { id?: string };
 
 export interface BulkItem {
   action: IndexAction;
@@ -54,9 +58,10 @@ export interface ToBulkOptions {
   flushAfterMs?: number;
 }
 
-export function toBulk(options: ToBulkOptions): TransformStream<Selected, BulkBatch> {
+export function toBulk(options: ToBulkOptions): TransformStream<Indexable, BulkBatch> {
   const maxBytes = options.maxBytes ?? 5_000_000;
   const flushAfterMs = options.flushAfterMs ?? 2000;
+  const ids = new RecordIds();
   let items: BulkItem[] = [];
   let bytes = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -67,12 +72,21 @@ export function toBulk(options: ToBulkOptions): TransformStream<Selected, BulkBa
     items = [];
     bytes = 0;
   };
+  /** The timer's flush: when the stream has already failed or closed, the batch is not lost silently, the stream's error is what is reported. */
+  const flushLater = (controller: TransformStreamDefaultController<BulkBatch>) => {
+    timer = undefined;
+    try {
+      flush(controller);
+    } catch {
+      // enqueue throws once the readable side errored (the writer failed): that error is what the caller sees
+    }
+  };
   return new TransformStream({
     async transform(record, controller) {
       options.ledger.records.read++;
       let action: IndexAction;
       try {
-        action = await toAction(record.text, record.value, options.indexPrefix);
+        action = await toAction(record.text, record.value, options.indexPrefix, { ids, object: record.object, id: record.id });
       } catch (error) {
         if (!(error instanceof RecordError)) throw error;
         options.ledger.records.deadLettered++;
@@ -84,7 +98,7 @@ export function toBulk(options: ToBulkOptions): TransformStream<Selected, BulkBa
       items.push({ action, record: { text: record.text, object: record.object, position: record.position } });
       bytes += size;
       if (bytes >= maxBytes) flush(controller);
-      else if (timer === undefined && flushAfterMs > 0) timer = setTimeout(() => flush(controller), flushAfterMs);
+      else if (timer === undefined && flushAfterMs > 0) timer = setTimeout(() => flushLater(controller), flushAfterMs);
     },
     flush,
   });
@@ -105,7 +119,13 @@ export interface BulkWriterOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const RETRYABLE = new Set([429, 502, 503, 504]);
+/**
+ * Whole-request answers worth another try. `create` with deterministic ids is idempotent, so even a 500 (which
+ * may come after some items landed) is retried: what landed then answers 409 and counts as a duplicate.
+ */
+const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
+/** Item statuses worth another try: rejected for load, or failed on the engine's side. */
+const RETRYABLE_ITEM = (status: number) => status === 429 || status >= 500;
 const BULK_PATH = "/_bulk?filter_path=errors,items.*.status,items.*.error";
 
 export function bulkWriter(client: SearchClient, options: BulkWriterOptions): WritableStream<BulkBatch> {
@@ -181,18 +201,17 @@ class BatchSender {
             : `HTTP ${response.status}${detail ? ` ${detail}` : ""}`;
           for (const item of pending) await this.#deadLetter(item, response.status, reason);
           return;
+        } else if (results && results.length !== pending.length) {
+          // cannot tell which item is which: send them all again (idempotent), count what the engine says then
+          retry = pending;
+          retryReason = `the bulk response had ${results.length} items for ${pending.length} sent`;
         } else if (results) {
-          if (results.length !== pending.length) {
-            const reason = `the bulk response had ${results.length} items for ${pending.length} sent`;
-            for (const item of pending) await this.#deadLetter(item, 0, reason);
-            return;
-          }
           for (let i = 0; i < pending.length; i++) {
             const item = pending[i]!;
             const { status, error } = results[i]!;
             if (status === 200 || status === 201) ledger.landed(item.action.index);
             else if (status === 409) ledger.records.duplicates++;
-            else if (status === 429 || status === 503) {
+            else if (RETRYABLE_ITEM(status) || !status) {
               retry.push(item);
               retryStatus = status;
               retryReason = `item ${status} ${error}`;
