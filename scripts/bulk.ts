@@ -37,7 +37,7 @@ await main("bulk", async () => {
     await indexRecords(ndjsonRecords(sources, ledger, indexing.options.deadLetter), indexing.client, indexing.options);
     completed = true;
     printFailures("bulk", ledger);
-    console.error(`bulk: ${indexingSummary(ledger)} → ${indexing.options.indexPrefix}-* on ${indexing.client.describe()} (${engine.distribution} ${engine.version})`);
+    console.error(`bulk: ${indexingSummary(ledger, indexing.options.stats)} → ${indexing.options.indexPrefix}-* on ${indexing.client.describe()} (${engine.distribution} ${engine.version})`);
   } finally {
     await indexing.deadLetters.finish(completed);
   }

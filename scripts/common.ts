@@ -11,7 +11,7 @@ import { JqSyntaxError, parseProgram, type Program } from "../lib/jq/mod.ts";
 import { DEFAULT_PROGRAM } from "../lib/streams/select.ts";
 import type { Ledger } from "../lib/ledger.ts";
 import { SearchClient } from "../lib/search/client.ts";
-import { deadLetterLine, type DeadLetter } from "../lib/search/bulk.ts";
+import { deadLetterLine, type BulkStats, type DeadLetter } from "../lib/search/bulk.ts";
 import { DeadLetterFile } from "./dead-letters.ts";
 import { env, exit, fetchTrusting, sharedAwsFiles } from "./platform.ts";
 
@@ -106,11 +106,12 @@ export function printFailures(name: string, ledger: Ledger, limit = 50): void {
   if (ledger.failures.length > limit) console.error(`${name}: … and ${ledger.failures.length - limit} more failures`);
 }
 
-/** The indexing summary: records read = indexed + duplicates + dead-lettered. */
-export function indexingSummary(ledger: Ledger): string {
+/** The indexing summary: records read = indexed + duplicates + dead-lettered (and the concurrency used). */
+export function indexingSummary(ledger: Ledger, stats?: BulkStats): string {
   const r = ledger.records;
   const balance = ledger.balanced ? "" : `  (DOES NOT BALANCE: ${r.read} read ≠ ${r.indexed + r.duplicates + r.deadLettered})`;
-  return `${plural(r.read, "record")} read: ${r.indexed.toLocaleString("en-US")} indexed, ${r.duplicates.toLocaleString("en-US")} duplicates, ${r.deadLettered.toLocaleString("en-US")} dead-lettered; ${plural(r.retried, "retry", "retries")}${balance}`;
+  const concurrency = stats && stats.requests ? `; ${stats.adaptive ? `concurrency settled at ${stats.concurrency} (adaptive, up to ${stats.peak})` : `concurrency ${stats.concurrency}`}` : "";
+  return `${plural(r.read, "record")} read: ${r.indexed.toLocaleString("en-US")} indexed, ${r.duplicates.toLocaleString("en-US")} duplicates, ${r.deadLettered.toLocaleString("en-US")} dead-lettered; ${plural(r.retried, "retry", "retries")}${concurrency}${balance}`;
 }
 
 export const INDEXING: SettingName[] = [
@@ -142,7 +143,8 @@ export function indexingFrom(name: string, values: Values, ledger: Ledger, reads
       ledger,
       deadLetter: (entry: DeadLetter) => deadLetters.write(deadLetterLine(entry)),
       maxBytes: values.bulkBytes ? Number(values.bulkBytes) : undefined,
-      concurrency: values.bulkConcurrency ? Number(values.bulkConcurrency) : undefined,
+      concurrency: values.bulkConcurrency && values.bulkConcurrency !== "auto" ? Number(values.bulkConcurrency) : ("auto" as const),
+      stats: { concurrency: 0, peak: 0, adaptive: true, requests: 0 } as BulkStats,
       maxRetries: values.bulkRetries !== undefined ? Number(values.bulkRetries) : undefined,
       backoffMs: values.bulkBackoff ? Number(values.bulkBackoff) : undefined,
       onRetry: (info: { attempt: number; items: number; reason: string; delayMs: number }) => {

@@ -18,6 +18,7 @@ import type { Ledger } from "../ledger.ts";
 import type { Selected } from "../streams/select.ts";
 import { errorReason, type SearchClient } from "./client.ts";
 import { RecordError, toAction, utf8Length, type IndexAction } from "./document.ts";
+import { AdaptiveLimit, FixedLimit } from "./concurrency.ts";
 import { RecordIds } from "./ids.ts";
 
 /** Where a record came from, and its text: all a batch keeps of it (not the parsed value, to keep memory low). */
@@ -107,8 +108,10 @@ export function toBulk(options: ToBulkOptions): TransformStream<Indexable, BulkB
 export interface BulkWriterOptions {
   ledger: Ledger;
   deadLetter: DeadLetterSink;
-  /** Requests in flight. Default 4. */
-  concurrency?: number;
+  /** Requests in flight: a number, or "auto" (the default) to find the engine's best (concurrency.ts). */
+  concurrency?: number | "auto";
+  /** Filled in as the writer goes: the concurrency it settled on, for the summary. */
+  stats?: BulkStats;
   /** Retries of a rejected item or failed request before it is dead-lettered. Default 8. */
   maxRetries?: number;
   /** First backoff step, ms; doubles per retry, full jitter, capped at 30 s. Default 250. */
@@ -124,21 +127,44 @@ export interface BulkWriterOptions {
  * may come after some items landed) is retried: what landed then answers 409 and counts as a duplicate.
  */
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
+
+export interface BulkStats {
+  /** Requests in flight at the end (adaptive: where it settled). */
+  concurrency: number;
+  /** The most requests in flight it allowed. */
+  peak: number;
+  adaptive: boolean;
+  requests: number;
+}
+
+/** Most requests in flight "auto" tries. */
+export const MAX_AUTO_CONCURRENCY = 16;
 /** Item statuses worth another try: rejected for load, or failed on the engine's side. */
 const RETRYABLE_ITEM = (status: number) => status === 429 || status >= 500;
 const BULK_PATH = "/_bulk?filter_path=errors,items.*.status,items.*.error";
 
 export function bulkWriter(client: SearchClient, options: BulkWriterOptions): WritableStream<BulkBatch> {
-  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const adaptive = options.concurrency === undefined || options.concurrency === "auto";
+  const limit = adaptive ? new AdaptiveLimit({ max: MAX_AUTO_CONCURRENCY }) : new FixedLimit(Math.max(1, options.concurrency as number));
+  const stats = options.stats ?? { concurrency: 0, peak: 0, adaptive, requests: 0 };
+  Object.assign(stats, { concurrency: limit.current, peak: limit.peak, adaptive });
   const inFlight = new Set<Promise<void>>();
   let fatal: unknown;
-  const sender = new BatchSender(client, options);
+  const sender = new BatchSender(client, options, (sample) => {
+    limit.record(sample);
+    stats.requests++;
+    stats.concurrency = limit.current;
+    stats.peak = limit.peak;
+  });
   return new WritableStream({
     async write(batch) {
       if (fatal) throw fatal;
+      while (inFlight.size >= limit.current) {
+        limit.waited();
+        await Promise.race(inFlight);
+      }
       const sending: Promise<void> = sender.send(batch.items).catch((error) => void (fatal ??= error)).finally(() => inFlight.delete(sending));
       inFlight.add(sending);
-      while (inFlight.size >= concurrency) await Promise.race(inFlight);
     },
     async close() {
       await Promise.all(inFlight);
@@ -150,6 +176,9 @@ export function bulkWriter(client: SearchClient, options: BulkWriterOptions): Wr
   });
 }
 
+/** What one request told about the engine's load. */
+type Sample = { bytes: number; ms: number; rejected: boolean };
+
 class BatchSender {
   readonly #maxRetries: number;
   readonly #backoffMs: number;
@@ -159,6 +188,7 @@ class BatchSender {
   constructor(
     readonly client: SearchClient,
     readonly options: BulkWriterOptions,
+    readonly onSample: (sample: Sample) => void = () => {},
   ) {
     this.#maxRetries = options.maxRetries ?? 8;
     this.#backoffMs = options.backoffMs ?? 250;
@@ -175,6 +205,7 @@ class BatchSender {
       let retryReason = "";
       let retryStatus = 0;
       let response;
+      const started = Date.now();
       try {
         response = await this.client.request("POST", BULK_PATH, body, "application/x-ndjson");
       } catch (error) {
@@ -182,6 +213,7 @@ class BatchSender {
         retry = pending;
         retryReason = `request failed: ${error instanceof Error ? error.message : String(error)}`;
       }
+      const ms = Date.now() - started;
       if (response) {
         if (response.status === 413 && pending.length > 1) {
           const half = Math.ceil(pending.length / 2);
@@ -219,6 +251,7 @@ class BatchSender {
           }
         }
       }
+      this.onSample({ bytes: body.length, ms, rejected: response?.status === 429 || retryStatus === 429 });
       if (!retry.length) return;
       if (attempt >= this.#maxRetries) {
         for (const item of retry) await this.#deadLetter(item, retryStatus, `still rejected after ${this.#maxRetries} retries: ${retryReason}`);
