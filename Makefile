@@ -2,6 +2,7 @@
 #
 #   make ingest DATE=2013-12-07   the blog's pipeline end to end (local stack unless configured otherwise)
 #   make test                     type-check, unit tests, integration tests on the local stack, Deno run
+#   make fuzz SEED=1 N=5000       hostile records against the local engine: 0 mapping dead letters, exact round trip
 #   make up | down | status       the local emulator stack (LocalStack + OpenSearch on 127.0.0.1)
 
 SHELL := /bin/bash
@@ -12,10 +13,10 @@ TSX  := node --import tsx
 DENO := deno run --allow-all --quiet
 TEST := node --import tsx --test --test-reporter=spec
 
-.PHONY: help install up down status test test-suites standalone typecheck unit integration deno-check bench clean ingest
+.PHONY: help install up down status test test-suites standalone typecheck unit integration deno-check fuzz bench clean ingest
 
 help:
-	@sed -n '1,8p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '/^#/!q;p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- set-up ------------------------------------------------------------------------------------------------------
 
@@ -72,6 +73,11 @@ deno-check: node_modules
 	  $(DENO) $$script --help > /dev/null || { echo "deno: $$script --help failed"; exit 1; }; \
 	done
 	@echo "deno: all scripts load"
+
+# The mapping fuzz against the local engine with any seed and size: make fuzz SEED=42 N=20000 (make test runs seed 1, 5,000).
+fuzz: node_modules
+	$(TSX) scripts/emulators.ts up
+	$(STANDALONE) $(TEST) test/integration/mapping-fuzz.test.ts
 
 # Speed and memory against the blog's gzip | jq pipeline, measured side by side (not part of make test).
 bench: node_modules

@@ -11,8 +11,9 @@ import { JqSyntaxError, parseProgram, type Program } from "../lib/jq/mod.ts";
 import { DEFAULT_PROGRAM } from "../lib/streams/select.ts";
 import type { Ledger } from "../lib/ledger.ts";
 import { SearchClient } from "../lib/search/client.ts";
-import { deadLetterLine, type DeadLetter } from "../lib/search/bulk.ts";
-import { appender, args, env, exit, fetchTrusting, sharedAwsFiles } from "./platform.ts";
+import { deadLetterLine, type BulkStats, type DeadLetter } from "../lib/search/bulk.ts";
+import { DeadLetterFile } from "./dead-letters.ts";
+import { args, env, exit, fetchTrusting, sharedAwsFiles } from "./platform.ts";
 
 type Values = Partial<Record<SettingName, string>>;
 
@@ -118,11 +119,12 @@ export function printFailures(name: string, ledger: Ledger, limit = 50): void {
   if (ledger.failures.length > limit) console.error(`${name}: … and ${ledger.failures.length - limit} more failures`);
 }
 
-/** The indexing summary: records read = indexed + duplicates + dead-lettered. */
-export function indexingSummary(ledger: Ledger): string {
+/** The indexing summary: records read = indexed + duplicates + dead-lettered (and the concurrency used). */
+export function indexingSummary(ledger: Ledger, stats?: BulkStats): string {
   const r = ledger.records;
   const balance = ledger.balanced ? "" : `  (DOES NOT BALANCE: ${r.read} read ≠ ${r.indexed + r.duplicates + r.deadLettered})`;
-  return `${plural(r.read, "record")} read: ${r.indexed.toLocaleString("en-US")} indexed, ${r.duplicates.toLocaleString("en-US")} duplicates, ${r.deadLettered.toLocaleString("en-US")} dead-lettered; ${plural(r.retried, "retry", "retries")}${balance}`;
+  const concurrency = stats && stats.requests ? `; ${stats.adaptive ? `concurrency settled at ${stats.concurrency} (adaptive, up to ${stats.peak})` : `concurrency ${stats.concurrency}`}` : "";
+  return `${plural(r.read, "record")} read: ${r.indexed.toLocaleString("en-US")} indexed, ${r.duplicates.toLocaleString("en-US")} duplicates, ${r.deadLettered.toLocaleString("en-US")} dead-lettered; ${plural(r.retried, "retry", "retries")}${concurrency}${balance}`;
 }
 
 export const INDEXING: SettingName[] = [
@@ -131,16 +133,18 @@ export const INDEXING: SettingName[] = [
   "shards", "replicas", "refreshInterval", "lifecyclePolicy",
 ];
 
-/** The search client, template settings and bulk options of the validated settings. */
-export function indexingFrom(name: string, values: Values, ledger: Ledger, defaultDeadLetter = "trailpost-dead-letter.ndjson") {
+/**
+ * The search client, template settings and bulk options of the validated settings. `reads`: the NDJSON files
+ * (or stdin) the run indexes, so that a replay of the dead-letter file never reads its own output.
+ */
+export function indexingFrom(name: string, values: Values, ledger: Ledger, reads: readonly string[] | "stdin" = [], defaultDeadLetter = "trailpost-dead-letter.ndjson") {
   const client = searchFrom(values);
-  const deadLetterFile = values.deadLetter ?? defaultDeadLetter;
-  const write = appender(deadLetterFile);
+  const deadLetters = DeadLetterFile.open(values.deadLetter ?? defaultDeadLetter, reads);
   let lastNote = 0;
   return {
     client,
     serverless: values.esAws === "aoss",
-    deadLetterFile,
+    deadLetters,
     template: {
       shards: values.shards ? Number(values.shards) : undefined,
       replicas: values.replicas ? Number(values.replicas) : undefined,
@@ -150,9 +154,10 @@ export function indexingFrom(name: string, values: Values, ledger: Ledger, defau
     options: {
       indexPrefix: indexPrefixOf(values),
       ledger,
-      deadLetter: (entry: DeadLetter) => write(deadLetterLine(entry)),
+      deadLetter: (entry: DeadLetter) => deadLetters.write(deadLetterLine(entry)),
       maxBytes: values.bulkBytes ? Number(values.bulkBytes) : undefined,
-      concurrency: values.bulkConcurrency ? Number(values.bulkConcurrency) : undefined,
+      concurrency: values.bulkConcurrency && values.bulkConcurrency !== "auto" ? Number(values.bulkConcurrency) : ("auto" as const),
+      stats: { concurrency: 0, peak: 0, adaptive: true, requests: 0 } as BulkStats,
       maxRetries: values.bulkRetries !== undefined ? Number(values.bulkRetries) : undefined,
       backoffMs: values.bulkBackoff ? Number(values.bulkBackoff) : undefined,
       onRetry: (info: { attempt: number; items: number; reason: string; delayMs: number }) => {
@@ -162,6 +167,12 @@ export function indexingFrom(name: string, values: Values, ledger: Ledger, defau
       },
     },
   };
+}
+
+/** The summary's last line about dead letters: where they are, and how to replay them. */
+export function deadLetterNote(name: string, ledger: Ledger, deadLetters: DeadLetterFile): string | undefined {
+  if (!ledger.records.deadLettered) return deadLetters.replaying ? `${name}: every record of ${deadLetters.path} landed; the file is removed` : undefined;
+  return `${name}: ${plural(ledger.records.deadLettered, "dead letter")} in ${deadLetters.path}; fix the cause, then replay: bulk.ts ${deadLetters.path}`;
 }
 
 /** The `--select` program (default `.Records[]`); a program outside the subset is a configuration error. */

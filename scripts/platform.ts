@@ -4,8 +4,9 @@
  * modules, which both Node (tsx) and Deno provide, so every script runs unchanged under `tsx` and `deno run`.
  */
 import { spawnSync } from "node:child_process";
-import { appendFile, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { existsSync, readFileSync } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { createReadStream, createWriteStream, existsSync, fstatSync, readFileSync, statSync } from "node:fs";
+import { pipeline } from "node:stream/promises";
 import { homedir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import process from "node:process";
@@ -121,6 +122,11 @@ function lazyFileBody(path: string): ReadableStream<Uint8Array> {
   });
 }
 
+/** A file's bytes as a stream, read as they are asked for. */
+export function fileStream(path: string): ReadableStream<Uint8Array> {
+  return Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>;
+}
+
 export function stdin(): ReadableStream<Uint8Array> {
   if (Deno) return Deno.stdin.readable;
   return Readable.toWeb(process.stdin) as unknown as ReadableStream<Uint8Array>;
@@ -172,16 +178,6 @@ export async function writeBytes(path: string, data: Uint8Array | string): Promi
   await writeFile(path, data, { mode: 0o644 });
 }
 
-/** Appends lines to a file created private (0600): dead letters hold whole records. */
-export function appender(path: string): (line: string) => Promise<void> {
-  let ready: Promise<unknown> | undefined;
-  return async (line) => {
-    ready ??= mkdir(dirname(resolve(path)), { recursive: true });
-    await ready;
-    await appendFile(path, line + "\n", { mode: 0o600 });
-  };
-}
-
 export { existsSync, resolve, join };
 
 /**
@@ -204,3 +200,29 @@ export function fetchTrusting(caFile: string | undefined): typeof fetch | undefi
   }
   return undefined;
 }
+
+/** Whether two paths (or a path and an open descriptor, e.g. 0 for stdin) are the same file. */
+export function sameFile(a: string | number, b: string): boolean {
+  try {
+    const sa = typeof a === "number" ? fstatSync(a) : statSync(a);
+    const sb = statSync(b);
+    return sa.isFile() && sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** A file for appending lines, created private (0600), opened once. */
+export async function openAppend(path: string): Promise<{ write(text: string): Promise<void>; close(): Promise<void> }> {
+  await mkdir(dirname(resolve(path)), { recursive: true });
+  const handle = await open(path, "a", 0o600);
+  return { write: async (text) => void (await handle.write(text)), close: () => handle.close() };
+}
+
+/** Appends the bytes of `from` to `to` (created private), streaming, then removes `from`. */
+export async function appendFileTo(from: string, to: string): Promise<void> {
+  await pipeline(createReadStream(from), createWriteStream(to, { flags: "a", mode: 0o600 }));
+  await rm(from, { force: true });
+}
+
+export { rename, rm };
