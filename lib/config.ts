@@ -34,7 +34,8 @@ const list = (name: string, re: RegExp, what: string) => (v: string) => {
   const bad = v.split(",").map((s) => s.trim()).filter((s) => !re.test(s));
   return bad.length ? `${name} must be a comma-separated list of ${what}, not ${quote(v)}` : undefined;
 };
-const positive = (name: string) => (v: string) => (/^[1-9]\d*$/.test(v) ? undefined : `${name} must be a positive whole number, not ${quote(v)}`);
+/** A check for a positive whole number (`name` is what the message calls it), for extra flags of a script. */
+export const positive = (name: string) => (v: string) => (/^[1-9]\d*$/.test(v) ? undefined : `${name} must be a positive whole number, not ${quote(v)}`);
 const count = (name: string) => (v: string) => (/^\d+$/.test(v) ? undefined : `${name} must be a whole number, not ${quote(v)}`);
 const day = (name: string) => (v: string) => {
   try {
