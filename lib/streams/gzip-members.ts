@@ -11,14 +11,15 @@
  *
  * Runtimes differ, so how the runtime's DecompressionStream treats two members is found once, then:
  * - It decodes members itself (Node): but it stops at a zero byte after a member and drops the rest of that write
- *   silently (a later write then fails). So the input's last non-zero byte is held back and written alone at the
- *   end, which fails if anything before it was dropped; the zeros after it are counted, not kept.
+ *   silently. So the input's last non-zero byte is held back and written at the end, alone, followed by the zeros
+ *   after it and an empty member, which then fail if anything before was dropped (see HeldBack; its one exception,
+ *   padding followed only by empty members, loses no data).
  * - It stops after the first member (Deno 2): a write holding bytes past a member's end fails, and that write's
  *   output is lost. The member's compressed bytes are kept, up to `maxMemberBytes`; on that failure the member's
  *   end is found by decoding kept bytes again with fresh DecompressionStreams (first at the places where another
  *   member or padding could start, then by bisection), the output the failed write lost is emitted, and the
  *   next member starts there. A member larger than the cap that is followed by more data fails with a message
- *   that says so; a single member of any size needs no copy.
+ *   that says so; a single member of any size decodes (past the cap its bytes are no longer kept).
  */
 
 export interface MemberOptions {
