@@ -7,6 +7,13 @@
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
+
+# Values given on the command line (make ingest DATE=…, make bench RECORDS=…, SEED, N, LOCALSTACK_PORT, …) are
+# taken as written: make never expands them (a `$(shell …)` in one stays text) and recipes never name them, so no
+# shell parses them either. They reach the programs only through the environment (exported, unchanged; values from
+# the environment pass through unchanged as well), and the programs check them (lib/config.ts): a bad one exits 2
+# naming it. A recipe must not write $(DATE) or the like: test/integration/make-injection.test.ts checks.
+$(foreach v,$(filter-out MAKEFLAGS MAKEOVERRIDES,$(.VARIABLES)),$(if $(filter command line,$(origin $(v))),$(eval override $(v) := $$(value $(v)))$(eval export $(v))))
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 TSX  := node --import tsx
@@ -80,10 +87,12 @@ fuzz: node_modules
 	$(STANDALONE) $(TEST) test/integration/mapping-fuzz.test.ts
 
 # Speed and memory against the blog's gzip | jq pipeline, measured side by side (not part of make test).
+# RECORDS=N reaches bench/split.ts through the environment.
 bench: node_modules
-	$(TSX) bench/split.ts $(if $(RECORDS),--records $(RECORDS))
+	$(TSX) bench/split.ts
 
 # --- the blog, end to end ----------------------------------------------------------------------------------------
 
+# DATE, or FROM and TO, reach scripts/blog.ts through the environment (see the top of this file).
 ingest: node_modules
-	$(TSX) scripts/blog.ts $(if $(DATE),--date $(DATE)) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+	$(TSX) scripts/blog.ts

@@ -5,7 +5,7 @@
  */
 import { CredentialsError, resolveCredentials, resolveRegion, type Credentials } from "../lib/aws/credentials.ts";
 import { REGION, S3 } from "../lib/aws/s3.ts";
-import { ConfigError, type SettingName } from "../lib/config.ts";
+import { ConfigError, credentialWarnings, peekSetting, SETTINGS, type SettingName } from "../lib/config.ts";
 import type { TrailLocation } from "../lib/cloudtrail/objects.ts";
 import { JqSyntaxError, parseProgram, type Program } from "../lib/jq/mod.ts";
 import { DEFAULT_PROGRAM } from "../lib/streams/select.ts";
@@ -13,13 +13,18 @@ import type { Ledger } from "../lib/ledger.ts";
 import { SearchClient } from "../lib/search/client.ts";
 import { deadLetterLine, type BulkStats, type DeadLetter } from "../lib/search/bulk.ts";
 import { DeadLetterFile } from "./dead-letters.ts";
-import { args, env, exit, fetchTrusting, sharedAwsFiles } from "./platform.ts";
+import { args, env, exit, fetchTrusting, readSecretFile, sharedAwsFiles, trustCertificates } from "./platform.ts";
 
 type Values = Partial<Record<SettingName, string>>;
 
-/** Runs a script body: ConfigError exits 2 with every problem listed; any other error exits 1, one line. */
+/**
+ * Runs a script body: ConfigError exits 2 with every problem listed; any other error exits 1, one line. What must
+ * hold for the whole run is arranged first, before the body does anything: trusting ES_CA_CERT (under Node, by
+ * running the script once more with NODE_EXTRA_CA_CERTS; this process then only waits for it).
+ */
 export async function main(name: string, body: () => Promise<number>): Promise<never> {
   try {
+    trustCertificates(peekSetting("esCaCert", args(), env()));
     exit(await body());
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -77,24 +82,51 @@ export function s3From(aws: Aws): S3 {
 
 export const DEFAULT_ES_URL = "http://127.0.0.1:9200";
 
+/** The search client of the validated settings; secrets from files are read here, and credential warnings given. */
 export function searchFrom(values: Values): SearchClient {
   const url = values.esUrl ?? DEFAULT_ES_URL;
   const service = values.esAws as "es" | "aoss" | undefined;
   let aws: Aws | undefined;
   if (service) aws = awsFrom(values);
   const gzip = values.esGzip === "true" || values.esGzip === "1";
+  warnAboutCredentials(values);
+  const apiKey = secretOf(values, "esApiKey", "esApiKeyFile");
+  const password = secretOf(values, "esPassword", "esPasswordFile");
   try {
     return new SearchClient({
       url,
-      apiKey: values.esApiKey,
+      apiKey,
       username: values.esUsername,
-      password: values.esPassword,
+      password,
       aws: aws && service ? { credentials: aws.credentials, region: aws.region, service } : undefined,
       gzipAbove: gzip ? 1024 : undefined,
       fetch: fetchTrusting(values.esCaCert),
     });
   } catch (error) {
     throw new ConfigError([error instanceof Error ? error.message : String(error)]);
+  }
+}
+
+/**
+ * Prints the credential warnings of lib/config.ts (a secret as a flag, credentials over plain http) once per run:
+ * the scripts that a run starts (blog.ts's steps) inherit TRAILPOST_WARNED and stay quiet.
+ */
+export function warnAboutCredentials(values: Values): void {
+  const e = env();
+  if (e.TRAILPOST_WARNED) return;
+  for (const warning of credentialWarnings(values, args())) console.error(`warning: ${warning}`);
+  e.TRAILPOST_WARNED = "1";
+}
+
+/** A secret given directly, or read from its file; both at once is a configuration error. */
+function secretOf(values: Values, direct: SettingName, file: SettingName): string | undefined {
+  const path = values[file];
+  if (path === undefined) return values[direct];
+  if (values[direct] !== undefined) throw new ConfigError([`give ${SETTINGS[direct].env} or ${SETTINGS[file].env}, not both`]);
+  try {
+    return readSecretFile(SETTINGS[file].env, path);
+  } catch (error) {
+    throw new ConfigError([(error as Error).message]);
   }
 }
 
@@ -128,7 +160,7 @@ export function indexingSummary(ledger: Ledger, stats?: BulkStats): string {
 }
 
 export const INDEXING: SettingName[] = [
-  "esUrl", "esApiKey", "esUsername", "esPassword", "esAws", "esCaCert", "esGzip", "indexPrefix",
+  "esUrl", "esApiKey", "esApiKeyFile", "esUsername", "esPassword", "esPasswordFile", "esAws", "esCaCert", "esGzip", "indexPrefix",
   "bulkBytes", "bulkConcurrency", "bulkRetries", "bulkBackoff", "deadLetter",
   "shards", "replicas", "refreshInterval", "lifecyclePolicy",
 ];
