@@ -55,7 +55,7 @@ await main("validate", async () => {
   }
   let failed = false;
   for (const trail of trails) {
-    const out = new LineWriter();
+    const out = lineWriter();
     const arn = given && extra.trailArn && trail.account === given.account ? extra.trailArn : trailArn(trail);
     const report = new ValidationReport({ trailArn: arn, start, end, verbose: extra.verbose === "true", write: (stream, text) => out.write(stream, text) });
     report.header();
@@ -110,22 +110,17 @@ async function readKeyFile(path: string) {
   }
 }
 
-/** Exact text to stdout and stderr, whole lines at a time (console.log adds the newline it is given back). */
-class LineWriter {
-  readonly #pending: Record<Stream, string> = { out: "", err: "" };
-
-  write(stream: Stream, text: string): void {
-    const all = this.#pending[stream] + text;
+/** Exact text to stdout and stderr, whole lines at a time (console.log adds back the newline it is not given). */
+function lineWriter() {
+  const pending: Record<Stream, string> = { out: "", err: "" };
+  const write = (stream: Stream, text: string): void => {
+    const all = pending[stream] + text;
     const cut = all.lastIndexOf("\n");
-    if (cut < 0) {
-      this.#pending[stream] = all;
-      return;
-    }
-    this.#pending[stream] = all.slice(cut + 1);
-    (stream === "out" ? console.log : console.error)("%s", all.slice(0, cut));
-  }
-
-  end(): void {
-    for (const stream of ["out", "err"] as const) if (this.#pending[stream]) this.write(stream, "\n");
-  }
+    pending[stream] = cut < 0 ? all : all.slice(cut + 1);
+    if (cut >= 0) (stream === "out" ? console.log : console.error)("%s", all.slice(0, cut));
+  };
+  const end = (): void => {
+    for (const stream of ["out", "err"] as const) if (pending[stream]) write(stream, "\n");
+  };
+  return { write, end };
 }

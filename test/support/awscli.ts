@@ -10,6 +10,7 @@
  * // result.stdout, result.stderr, result.code: what `aws cloudtrail validate-logs` prints and returns
  * ```
  */
+import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -106,6 +107,55 @@ export async function referenceValidateLogs(runs: ReferenceRun[], env: Record<st
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparing trailpost's output with the CLI's. Known, deliberate differences:
+// - a log with bytes after its gzip member: newer AWS CLIs (aws-cli PR #10326, May 2026) report
+//   "unexpected data after end of compressed stream", as trailpost does; older ones hash the first member and
+//   say valid. Which one is installed is detected, not assumed; with an older one such logs are compared file
+//   by file (the runs must be --verbose).
+// - a signature that is not even hex (odd length, other characters), or whose number is not below the key's
+//   modulus: the CLI prints the Python exception ("Odd-length string", "Non-hexadecimal digit found", "The
+//   message … is too long for n=…") as the reason; trailpost says "signature verification failed".
+// ---------------------------------------------------------------------------------------------
+
+/** Does the installed CLI reject bytes after a log's gzip member? (aws-cli PR #10326) */
+export function cliRejectsAppendedData(): boolean {
+  const { python } = awscliPython();
+  const source = execFileSync(python, ["-c", "import inspect; from awscli.customizations.cloudtrail import validation as v; print(inspect.getsource(v))"], { encoding: "utf8", maxBuffer: 1 << 24 });
+  return source.includes("unused_data");
+}
+
+/** The CLI's text with the known differences applied (see the file's comment). */
+export function known(result: ReferenceResult): ReferenceResult {
+  const signature = /\tINVALID: (The message \d+ is too long for n=\d+|Odd-length string|Non-hexadecimal digit found)$/gm;
+  return { ...result, stderr: result.stderr.replace(signature, "\tINVALID: signature verification failed") };
+}
+
+const TRAILING = "unexpected data after end of compressed stream";
+
+/**
+ * Both outputs agree: byte for byte, or, where this CLI predates the check for data appended to a log, file by
+ * file (every digest, log and gap line the same, except that such a log, valid or merely mismatched for the CLI,
+ * is INVALID for trailpost because of what was appended).
+ */
+export function assertAgree(ours: ReferenceResult, theirsRaw: ReferenceResult, appended: string[], rejectsAppended: boolean, name: string): void {
+  const theirs = known(theirsRaw);
+  if (rejectsAppended || !appended.length) return assert.deepEqual(ours, theirs, `${name}: trailpost and the AWS CLI differ`);
+  const lines = (r: ReferenceResult) => `${r.stdout}\n${r.stderr}`.split("\n").filter((l) => /^(\(backfill\) )?(Digest file|Log file|No log files)/.test(l));
+  let substituted = 0;
+  const expected = lines(theirs).map((line) => {
+    const [kind, url, status] = line.split("\t");
+    if (kind === "Log file" && appended.includes(url!) && (status === "valid" || status === "INVALID: hash value doesn't match")) {
+      substituted++;
+      return `${kind}\t${url}\tINVALID: ${TRAILING}`;
+    }
+    return line;
+  });
+  assert.deepEqual(lines(ours).sort(), expected.sort(), `${name}: trailpost and the AWS CLI differ on a file`);
+  const code = substituted && theirs.code === 0 ? 1 : theirs.code;
+  assert.equal(ours.code, code, `${name}: exit codes differ`);
 }
 
 /** The CLI's time format: `2024-03-04T00:00:00Z`. */

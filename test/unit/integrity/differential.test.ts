@@ -4,16 +4,9 @@
  * a few hundred seeded random days with random damage (deleted, moved, edited, truncated, corrupted files, broken
  * chains, stripped signatures, random ranges). Both must print the same lines, byte for byte, and exit alike.
  *
- * Known, deliberate differences are listed in KNOWN and applied to the CLI's text before comparing:
- * - a log with bytes after its gzip member: newer AWS CLIs (aws-cli PR #10326, May 2026) report
- *   "unexpected data after end of compressed stream", as trailpost does; older ones hash the first member and
- *   say valid. Which one is installed is detected, not assumed.
- * - a signature that is not even hex (odd length, other characters), or whose number is not below the key's
- *   modulus: the CLI prints the Python exception ("Odd-length string", "Non-hexadecimal digit found", "The
- *   message … is too long for n=…") as the reason; trailpost says "signature verification failed".
+ * Known, deliberate differences are applied by assertAgree (test/support/awscli.ts, where they are listed).
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { describe, test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { digestDay, Mutator, scenario, SCENARIOS, signatureMetadata, signDigest, strangerKey, testPublicKeys, TEST_KEY, type DigestDay, type FixtureObject } from "../../../fixtures/digests.ts";
@@ -23,7 +16,7 @@ import { fileKeys, parsePublicKeyList } from "../../../lib/integrity/public-keys
 import { ValidationReport } from "../../../lib/integrity/report.ts";
 import { memoryStore } from "../../../lib/integrity/store.ts";
 import { validateTrail } from "../../../lib/integrity/validate.ts";
-import { awscliPython, referenceValidateLogs, type ReferenceResult, type ReferenceRun } from "../../support/awscli.ts";
+import { assertAgree, awscliPython, cliRejectsAppendedData, referenceValidateLogs, type ReferenceResult, type ReferenceRun } from "../../support/awscli.ts";
 
 const BUCKET = "trailpost-digests";
 /** One stranger's key for all random cases (making RSA keys is slow). */
@@ -71,44 +64,6 @@ function referenceRun(c: Case): ReferenceRun {
     tree: c.objects.map((o) => ({ bucket: BUCKET, key: o.key, body: o.body, metadata: o.metadata })),
     verbose: c.verbose,
   };
-}
-
-/** Does the installed CLI reject bytes after a log's gzip member? (aws-cli PR #10326) */
-function cliRejectsAppendedData(): boolean {
-  const { python } = awscliPython();
-  const source = execFileSync(python, ["-c", "import inspect; from awscli.customizations.cloudtrail import validation as v; print(inspect.getsource(v))"], { encoding: "utf8", maxBuffer: 1 << 24 });
-  return source.includes("unused_data");
-}
-
-/** The CLI's text with the known differences applied (see the file's comment). */
-function known(result: ReferenceResult): ReferenceResult {
-  const signature = /\tINVALID: (The message \d+ is too long for n=\d+|Odd-length string|Non-hexadecimal digit found)$/gm;
-  return { ...result, stderr: result.stderr.replace(signature, "\tINVALID: signature verification failed") };
-}
-
-const TRAILING = "unexpected data after end of compressed stream";
-
-/**
- * Both outputs agree: byte for byte, or, where this CLI predates the check for data appended to a log, file by
- * file (every digest, log and gap line the same, except that such a log, valid or merely mismatched for the CLI,
- * is INVALID for trailpost because of what was appended).
- */
-function assertAgree(ours: ReferenceResult, theirsRaw: ReferenceResult, appended: string[], rejectsAppended: boolean, name: string): void {
-  const theirs = known(theirsRaw);
-  if (rejectsAppended || !appended.length) return assert.deepEqual(ours, theirs, `${name}: trailpost and the AWS CLI differ`);
-  const lines = (r: ReferenceResult) => `${r.stdout}\n${r.stderr}`.split("\n").filter((l) => /^(\(backfill\) )?(Digest file|Log file|No log files)/.test(l));
-  let substituted = 0;
-  const expected = lines(theirs).map((line) => {
-    const [kind, url, status] = line.split("\t");
-    if (kind === "Log file" && appended.includes(url!) && (status === "valid" || status === "INVALID: hash value doesn't match")) {
-      substituted++;
-      return `${kind}\t${url}\tINVALID: ${TRAILING}`;
-    }
-    return line;
-  });
-  assert.deepEqual(lines(ours).sort(), expected.sort(), `${name}: trailpost and the AWS CLI differ on a file`);
-  const code = substituted && theirs.code === 0 ? 1 : theirs.code;
-  assert.equal(ours.code, code, `${name}: exit codes differ`);
 }
 
 describe("trailpost and the AWS CLI agree (validate-logs)", () => {
