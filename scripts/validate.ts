@@ -8,17 +8,16 @@
  *   npx tsx scripts/validate.ts --trail-arn arn:aws:cloudtrail:us-east-1:123456789012:trail/main \
  *     --start-time 2024-03-04T05:00:00Z --end-time 2024-03-04T09:00:00Z --public-keys keys.json --verbose
  */
-import { CloudTrail } from "../lib/aws/cloudtrail.ts";
 import { digestTime } from "../lib/cloudtrail/digest.ts";
 import { ConfigError, daysOf, readConfig, usage, type Setting, type SettingName } from "../lib/config.ts";
 import { NoPublicKeysError } from "../lib/integrity/chain.ts";
-import { cachedKeys, cloudTrailKeys, fileKeys, parsePublicKeyList, PublicKeyListError, type PublicKeySource } from "../lib/integrity/public-keys.ts";
 import { ValidationReport, type Stream } from "../lib/integrity/report.ts";
 import { s3Store } from "../lib/integrity/store.ts";
 import { findTrails } from "../lib/integrity/trails.ts";
 import { parseTrailArn, trailArn, validateTrail } from "../lib/integrity/validate.ts";
 import { awsFrom, locationFrom, main, plural, s3From } from "./common.ts";
-import { args, env, fileObjects } from "./platform.ts";
+import { args, env } from "./platform.ts";
+import { KEY_FLAGS, publicKeysFrom } from "./public-keys.ts";
 
 const SETTINGS: SettingName[] = ["bucket", "prefix", "accounts", "regions", "orgId", "date", "from", "to", "region", "profile", "endpoint", "s3Endpoint"];
 const time = (name: string) => (v: string) => (Number.isNaN(digestTime(v)) ? `${name} must be a UTC time like 2024-03-04T05:00:00Z, not ${JSON.stringify(v)}` : undefined);
@@ -26,8 +25,7 @@ const FLAGS: Record<string, Setting> = {
   trailArn: { env: "CLOUDTRAIL_TRAIL_ARN", flag: "--trail-arn", help: "validate this trail only (default: every trail with digests in the bucket)", check: (v) => (parseTrailArn(v) ? undefined : `--trail-arn must be a trail ARN like arn:aws:cloudtrail:us-east-1:123456789012:trail/main, not ${JSON.stringify(v)}`) },
   startTime: { env: "", flag: "--start-time", help: "validate from this UTC time instead of --date (as the AWS CLI's --start-time)", check: time("--start-time") },
   endTime: { env: "", flag: "--end-time", help: "until this UTC time (default: now)", check: time("--end-time") },
-  publicKeys: { env: "CLOUDTRAIL_PUBLIC_KEYS", flag: "--public-keys", help: "JSON file of `aws cloudtrail list-public-keys` output, instead of calling ListPublicKeys" },
-  cloudtrailEndpoint: { env: "AWS_ENDPOINT_URL_CLOUDTRAIL", flag: "--cloudtrail-endpoint-url", help: "custom CloudTrail endpoint (wins over AWS_ENDPOINT_URL)" },
+  ...KEY_FLAGS,
   verbose: { env: "", flag: "--verbose", help: "also print the valid files", boolean: true },
 };
 const HELP = `usage: validate.ts --bucket BUCKET --date YYYY-MM-DD [--verbose] [--public-keys FILE]
@@ -43,9 +41,7 @@ await main("validate", async () => {
   const { start, end } = rangeOf(values, extra);
   const aws = awsFrom(values);
   const store = s3Store(s3From(aws));
-  const keys: PublicKeySource = extra.publicKeys
-    ? fileKeys(await readKeyFile(extra.publicKeys))
-    : cachedKeys(cloudTrailKeys((region) => new CloudTrail({ credentials: aws.credentials, region, endpoint: extra.cloudtrailEndpoint ?? values.endpoint })));
+  const keys = await publicKeysFrom(extra, aws, values);
   const given = extra.trailArn ? parseTrailArn(extra.trailArn) : undefined;
 
   const trails = await findTrails(store, { ...location, trail: given }, start, end);
@@ -90,24 +86,6 @@ function rangeOf(values: Partial<Record<SettingName, string>>, extra: Record<str
   }
   if (start > end) throw new ConfigError(["Invalid time range specified: start-time must occur before end-time"]);
   return { start, end };
-}
-
-async function readKeyFile(path: string) {
-  const reader = fileObjects([path]).getReader();
-  const { value: file } = await reader.read();
-  let text: string;
-  try {
-    text = await new Response(file!.body).text();
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    throw new ConfigError([`--public-keys: ${path}: ${code === "ENOENT" ? "no such file" : error instanceof Error ? error.message : String(error)}`]);
-  }
-  try {
-    return parsePublicKeyList(JSON.parse(text), path);
-  } catch (error) {
-    if (error instanceof PublicKeyListError) throw new ConfigError([`--public-keys: ${error.message}`]);
-    throw new ConfigError([`--public-keys: ${path} is not JSON (${error instanceof Error ? error.message : String(error)})`]);
-  }
 }
 
 /** Exact text to stdout and stderr, whole lines at a time (console.log adds back the newline it is not given). */

@@ -65,13 +65,13 @@ export async function* walkChain(options: WalkOptions): AsyncGenerator<ChainEven
   if (!(start <= end)) throw new RangeError("walkChain: start must not be after end");
   let bucket = trail.bucket;
   let digests = await listDigestKeys(store, { ...trail, bucket }, start, end, backfill);
-  const ring = new KeyRing(options.keys, trail.sourceRegion);
-  if (!backfill) await ring.load(start, end + 2 * HOUR);
+  const checker = new DigestChecker(options.keys, trail.sourceRegion, trail.homeRegion);
+  if (!backfill) await checker.loadKeys(start, end + 2 * HOUR);
 
   let [key, endDate] = lastDigest(digests);
   let lastStart = endDate;
   while (key !== undefined && start <= lastStart) {
-    const outcome = await loadAndCheck(store, ring, trail, bucket, key, backfill);
+    const outcome = await checker.check(store, bucket, key, backfill);
     if (outcome.type === "valid") {
       lastStart = outcome.startTime;
       endDate = outcome.endTime;
@@ -114,10 +114,34 @@ export async function listDigestKeys(store: ObjectStore, trail: Trail, start: nu
   return keys;
 }
 
-type Outcome = Extract<ChainEvent, { type: "valid" }> | { type: "invalid"; reason: string } | { type: "missing" };
+export type DigestOutcome = Extract<ChainEvent, { type: "valid" }> | { type: "invalid"; reason: string } | { type: "missing" };
 
-async function loadAndCheck(store: ObjectStore, ring: KeyRing, trail: Trail, bucket: string, key: string, backfill: boolean): Promise<Outcome> {
-  const invalid = (reason: string): Outcome => ({ type: "invalid", reason });
+/**
+ * One digest's checks, in the AWS CLI's order, with the public keys it has loaded: `loadKeys` for a standard
+ * range first (NoPublicKeysError when there are none); backfill digests load theirs around their generation time.
+ */
+export class DigestChecker {
+  readonly #ring: KeyRing;
+
+  constructor(
+    keys: PublicKeySource,
+    sourceRegion: string,
+    private readonly homeRegion: string,
+  ) {
+    this.#ring = new KeyRing(keys, sourceRegion);
+  }
+
+  loadKeys(from: number, to: number): Promise<void> {
+    return this.#ring.load(from, to);
+  }
+
+  check(store: ObjectStore, bucket: string, key: string, backfill = key.endsWith("_backfill.json.gz")): Promise<DigestOutcome> {
+    return loadAndCheck(store, this.#ring, this.homeRegion, bucket, key, backfill);
+  }
+}
+
+async function loadAndCheck(store: ObjectStore, ring: KeyRing, homeRegion: string, bucket: string, key: string, backfill: boolean): Promise<DigestOutcome> {
+  const invalid = (reason: string): DigestOutcome => ({ type: "invalid", reason });
   let object;
   try {
     object = await store.get(bucket, key);
@@ -157,7 +181,7 @@ async function loadAndCheck(store: ObjectStore, ring: KeyRing, trail: Trail, buc
   } catch (error) {
     return invalid(error instanceof Error ? error.message : String(error));
   }
-  if (!ring.has(fingerprint)) return invalid(`public key not found in region ${trail.homeRegion} for fingerprint ${fingerprint}`);
+  if (!ring.has(fingerprint)) return invalid(`public key not found in region ${homeRegion} for fingerprint ${fingerprint}`);
   const publicKey = await ring.key(fingerprint);
   if (!publicKey) return invalid(`Unable to load PKCS #1 key with fingerprint ${fingerprint}`);
   const signed = stringToSign(digest, await sha256Hex(content));

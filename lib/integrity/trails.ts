@@ -26,9 +26,26 @@ export interface TrailFilter {
 const HOUR = 3_600_000;
 
 export async function findTrails(store: ObjectStore, filter: TrailFilter, start: number, end: number): Promise<Trail[]> {
-  const prefix = normalize(filter.prefix);
-  const days = daysOf(start, end + HOUR);
   const found = new Map<string, Trail>();
+  const accountsSeen = new Set<string>();
+  for await (const { trail } of digestKeys(store, filter, daysOf(start, end + HOUR))) {
+    if (filter.trail && (trail.trailName !== filter.trail.trailName || trail.homeRegion !== filter.trail.homeRegion)) continue;
+    found.set(JSON.stringify(trail), trail);
+    accountsSeen.add(trail.account);
+  }
+  if (filter.trail && !filter.orgId && !accountsSeen.has(filter.trail.account)) {
+    // a given trail with no digest in the range: validate its home region (or the given ones) to say so
+    for (const region of filter.regions?.length ? filter.regions : [filter.trail.homeRegion]) {
+      const trail: Trail = { bucket: filter.bucket, prefix: normalize(filter.prefix), account: filter.trail.account, sourceRegion: region, trailName: filter.trail.trailName, homeRegion: filter.trail.homeRegion };
+      found.set(JSON.stringify(trail), trail);
+    }
+  }
+  return [...found.values()].sort((a, b) => `${a.account} ${a.sourceRegion} ${a.trailName}`.localeCompare(`${b.account} ${b.sourceRegion} ${b.trailName}`));
+}
+
+/** Every digest key in the day folders of the days (all trails, accounts, source regions), with its trail. */
+export async function* digestKeys(store: ObjectStore, filter: TrailFilter, days: string[]): AsyncGenerator<{ key: string; trail: Trail }> {
+  const prefix = normalize(filter.prefix);
   for (const root of await roots(store, filter, prefix)) {
     const orgId = /\/(o-[a-z0-9]{10,32})\/$/.exec(root)?.[1];
     // an organization trail's ARN names the management account; its chains are the member accounts'
@@ -43,22 +60,13 @@ export async function findTrails(store: ObjectStore, filter: TrailFilter, start:
           for await (const key of store.list(filter.bucket, `${digestRoot}${region}/${day.replaceAll("-", "/")}/`)) {
             const parsed = parseDigestKey(key);
             if (!parsed || parsed.account !== account || parsed.sourceRegion !== region) continue;
-            if (filter.trail && (parsed.trailName !== filter.trail.trailName || parsed.homeRegion !== filter.trail.homeRegion)) continue;
             const trail: Trail = { bucket: filter.bucket, prefix, ...(orgId ? { orgId } : {}), account, sourceRegion: region, trailName: parsed.trailName, homeRegion: parsed.homeRegion };
-            found.set(JSON.stringify(trail), trail);
+            yield { key, trail };
           }
-        }
-      }
-      if (filter.trail && ![...found.values()].some((t) => t.account === account)) {
-        // a given trail with no digest in the range: validate its home region (or the given ones) to say so
-        for (const region of filter.regions?.length ? filter.regions : [filter.trail.homeRegion]) {
-          const trail: Trail = { bucket: filter.bucket, prefix, ...(orgId ? { orgId } : {}), account, sourceRegion: region, trailName: filter.trail.trailName, homeRegion: filter.trail.homeRegion };
-          found.set(JSON.stringify(trail), trail);
         }
       }
     }
   }
-  return [...found.values()].sort((a, b) => `${a.account} ${a.sourceRegion} ${a.trailName}`.localeCompare(`${b.account} ${b.sourceRegion} ${b.trailName}`));
 }
 
 /** `AWSLogs/` and, for organization trails, `AWSLogs/o-…/`. */
@@ -73,7 +81,7 @@ async function roots(store: ObjectStore, filter: TrailFilter, prefix: string): P
 }
 
 /** The UTC days touched by [start, end]. */
-function daysOf(start: number, end: number): string[] {
+export function daysOf(start: number, end: number): string[] {
   const days: string[] = [];
   for (let t = Date.UTC(new Date(start).getUTCFullYear(), new Date(start).getUTCMonth(), new Date(start).getUTCDate()); t <= end; t += 24 * HOUR) {
     days.push(new Date(t).toISOString().slice(0, 10));
