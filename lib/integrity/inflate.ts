@@ -41,9 +41,9 @@ interface Table {
 class Truncated {}
 const TRUNCATED = new Truncated();
 
-/** Decodes the DEFLATE stream that starts at `input[start]`. */
-export function inflateRaw(input: Uint8Array, start = 0): Inflated {
-  return new Inflater(input, start).run();
+/** Decodes the DEFLATE stream that starts at `input[start]`; `sizeHint` (the expected output size) saves regrowing. */
+export function inflateRaw(input: Uint8Array, start = 0, sizeHint = 0): Inflated {
+  return new Inflater(input, start, sizeHint).run();
 }
 
 class Inflater {
@@ -56,9 +56,11 @@ class Inflater {
   constructor(
     private readonly input: Uint8Array,
     start: number,
+    sizeHint: number,
   ) {
     this.#pos = start;
-    this.#out = new Uint8Array(Math.max(1024, Math.min(input.length * 4, 1 << 26)));
+    // a hint is only believed up to 1 GiB; a wrong one costs a regrow, nothing else
+    this.#out = new Uint8Array(Math.max(1024, sizeHint > 0 ? Math.min(sizeHint, 1 << 30) : Math.min(input.length * 4, 1 << 26)));
   }
 
   run(): Inflated {
