@@ -13,21 +13,27 @@ import { walkChain, type Trail, type WalkOptions } from "./chain.ts";
 import { checkLogFile } from "./log-file.ts";
 import type { ValidationReport } from "./report.ts";
 
-export type ValidateOptions = Omit<WalkOptions, "backfill">;
+export interface ValidateOptions extends Omit<WalkOptions, "backfill"> {
+  /** Log files of a digest fetched at once. Default 8. */
+  concurrency?: number;
+}
 
 /** Walks both chains into the report. A range without public keys throws NoPublicKeysError (the CLI stops too). */
 export async function validateTrail(options: ValidateOptions, report: ValidationReport): Promise<void> {
   for (const backfill of [false, true]) {
     for await (const event of walkChain({ ...options, backfill })) {
       switch (event.type) {
-        case "valid":
+        case "valid": {
           report.digestValid(event.bucket, event.key, event.startTime, event.endTime, backfill);
-          for (const log of event.logFiles) {
-            const verdict = await checkLogFile(options.store, log);
+          // fetched a few at a time, reported in the digest's order
+          const verdicts = await inOrder(event.logFiles, options.concurrency ?? 8, (log) => checkLogFile(options.store, log));
+          event.logFiles.forEach((log, i) => {
+            const verdict = verdicts[i]!;
             if (verdict.valid) report.logValid(log.s3Bucket, log.s3Object);
             else report.logInvalid(log.s3Bucket, log.s3Object, verdict.reason);
-          }
+          });
           break;
+        }
         case "invalid":
           report.digestInvalid(event.bucket, event.key, event.reason, backfill);
           break;
@@ -52,4 +58,15 @@ export function trailArn(trail: Pick<Trail, "homeRegion" | "account" | "trailNam
 export function parseTrailArn(arn: string): { homeRegion: string; account: string; trailName: string } | undefined {
   const m = /^arn:[a-z-]+:cloudtrail:([a-z0-9-]+):(\d{12}):trail\/(.+)$/.exec(arn);
   return m ? { homeRegion: m[1]!, account: m[2]!, trailName: m[3]!.split("/").pop()! } : undefined;
+}
+
+/** `f` over the items, at most `limit` at a time; the results in the items' order. */
+async function inOrder<T, R>(items: T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await f(items[i]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
 }
