@@ -13,12 +13,24 @@ import { gunzip } from "../lib/streams/gunzip.ts";
 import { DEFAULT_PROGRAM, select } from "../lib/streams/select.ts";
 import { awsFrom, bytes, deadLetterNote, INDEXING, indexingFrom, indexingSummary, locationFrom, main, plural, printFailures, programOf, s3From } from "./common.ts";
 import { args, decompress, env } from "./platform.ts";
+import { KEY_FLAGS, publicKeysFrom } from "./public-keys.ts";
+import { annotateDocuments } from "../lib/integrity/annotate.ts";
+import { DigestIndex } from "../lib/integrity/digest-index.ts";
+import { settlePending } from "../lib/integrity/pending.ts";
+import { IntegrityBook, integrityStage } from "../lib/integrity/stage.ts";
+import { s3Store } from "../lib/integrity/store.ts";
 
 const SETTINGS: SettingName[] = ["bucket", "prefix", "accounts", "regions", "orgId", "date", "from", "to", "region", "profile", "endpoint", "s3Endpoint", ...INDEXING];
-const FLAGS = { select: { env: "", flag: "--select", help: `jq program choosing the records (default ${DEFAULT_PROGRAM})` } };
-const HELP = `usage: ingest.ts --bucket BUCKET --date YYYY-MM-DD [--es-url URL]
+const FLAGS = {
+  select: { env: "", flag: "--select", help: `jq program choosing the records (default ${DEFAULT_PROGRAM})` },
+  validate: { env: "CLOUDTRAIL_VALIDATE", flag: "--validate", help: "check each log file against the signed digests; documents get trailpost.integrity", boolean: true, check: (v: string) => (/^(true|false|1|0)$/.test(v) ? undefined : `CLOUDTRAIL_VALIDATE must be true or false, not ${JSON.stringify(v)}`) },
+  ...KEY_FLAGS,
+};
+const HELP = `usage: ingest.ts --bucket BUCKET --date YYYY-MM-DD [--es-url URL] [--validate]
 
-Copies, gunzips, splits and bulk-indexes a day's (or FROM..TO's) CloudTrail logs in one streaming process.`;
+Copies, gunzips, splits and bulk-indexes a day's (or FROM..TO's) CloudTrail logs in one streaming process.
+With --validate, each log file is checked against CloudTrail's signed digests and every document says so in
+trailpost.integrity (valid, invalid, pending, unsigned); an invalid file or digest makes the exit code 1.`;
 
 await main("ingest", async () => {
   const { values, help, extra, positionals } = readConfig(SETTINGS, args(), env(), FLAGS);
@@ -27,20 +39,26 @@ await main("ingest", async () => {
   const location = locationFrom(values);
   const days = daysOf(values);
   const program = programOf(extra.select);
-  const s3 = s3From(awsFrom(values));
+  const aws = awsFrom(values);
+  const s3 = s3From(aws);
   const ledger = new Ledger();
   const indexing = indexingFrom("ingest", values, ledger);
   const started = Date.now();
 
+  // --validate: the day's digests first, then each object's verdict on its way, and on its documents
+  const validate = extra.validate === "true" || extra.validate === "1";
+  const book = new IntegrityBook();
   let completed = false;
-  let engine;
+  let engine, digests, settled;
   try {
     engine = await prepareIndex(indexing.client, indexing.options.indexPrefix, indexing.template, indexing.serverless);
-    const records = s3Objects(s3, location, days, { ledger })
-      .pipeThrough(gunzip({ decompress }))
-      .pipeThrough(select(program, { ledger }));
-    await indexRecords(records, indexing.client, indexing.options);
+    digests = validate ? await DigestIndex.load({ store: s3Store(s3), keys: await publicKeysFrom(extra, aws, values), location, days }) : undefined;
+    let objects = s3Objects(s3, location, days, { ledger }).pipeThrough(gunzip({ decompress }));
+    if (digests) objects = objects.pipeThrough(integrityStage(digests, book));
+    const records = objects.pipeThrough(select(program, { ledger }));
+    await indexRecords(records, indexing.client, { ...indexing.options, batches: digests ? annotateDocuments(book) : undefined });
     completed = true;
+    settled = digests ? await settlePending(indexing.client, `${indexing.options.indexPrefix}-*`, book) : undefined;
   } finally {
     await indexing.deadLetters.finish(completed);
   }
@@ -55,5 +73,11 @@ await main("ingest", async () => {
   console.error(`ingest: ${indexingSummary(ledger, indexing.options.stats)} → ${indexing.options.indexPrefix}-* on ${indexing.client.describe()} (${engine.distribution} ${engine.version}) in ${seconds.toFixed(1)} s`);
   const note = deadLetterNote("ingest", ledger, indexing.deadLetters);
   if (note) console.error(note);
-  return ledger.clean ? 0 : 1;
+  if (!digests || !settled) return ledger.clean ? 0 : 1;
+  for (const p of digests.problems) console.error(`ingest: INVALID digest ${p.subject}: ${p.reason}`);
+  for (const [object, i] of book.withStatus("invalid")) console.error(`ingest: INVALID ${object}: ${i.reason}${i.digest ? ` (${i.digest})` : ""}`);
+  for (const f of settled.failures) console.error(`ingest: FAILED to update the integrity of document ${f.id}: ${f.reason}`);
+  const d = digests.counts;
+  console.error(`ingest: integrity: ${book.describe()}; digests: ${d.valid} valid, ${d.invalid} invalid, ${d.missing} missing; ${plural(settled.updated, "document")} updated from pending or unsigned`);
+  return ledger.clean && !book.objects.invalid && !digests.problems.length && !settled.failures.length ? 0 : 1;
 });

@@ -9,7 +9,7 @@
  * ```
  */
 import type { Ledger } from "../ledger.ts";
-import { bulkWriter, toBulk, type BulkWriterOptions, type DeadLetterSink, type Indexable } from "./bulk.ts";
+import { bulkWriter, toBulk, type BulkBatch, type BulkWriterOptions, type DeadLetterSink, type Indexable } from "./bulk.ts";
 import type { SearchClient } from "./client.ts";
 import { detectEngine, type Engine } from "./engine.ts";
 import { installTemplate, type TemplateSettings } from "./template.ts";
@@ -26,13 +26,14 @@ export interface IndexOptions extends Omit<BulkWriterOptions, "ledger" | "deadLe
   ledger: Ledger;
   deadLetter: DeadLetterSink;
   maxBytes?: number;
+  /** A stage between batching and sending (e.g. lib/integrity/annotate.ts adding trailpost.integrity). */
+  batches?: TransformStream<BulkBatch, BulkBatch>;
 }
 
 /** Indexes every record, then refreshes the indices it touched so that counts and searches see them. */
 export async function indexRecords(records: ReadableStream<Indexable>, client: SearchClient, options: IndexOptions): Promise<void> {
-  await records
-    .pipeThrough(toBulk({ indexPrefix: options.indexPrefix, ledger: options.ledger, deadLetter: options.deadLetter, maxBytes: options.maxBytes }))
-    .pipeTo(bulkWriter(client, options));
+  const batches = records.pipeThrough(toBulk({ indexPrefix: options.indexPrefix, ledger: options.ledger, deadLetter: options.deadLetter, maxBytes: options.maxBytes }));
+  await (options.batches ? batches.pipeThrough(options.batches) : batches).pipeTo(bulkWriter(client, options));
   const touched = [...options.ledger.perIndex.keys()];
   for (let i = 0; i < touched.length; i += 50) {
     await client.request("POST", `/${touched.slice(i, i + 50).map(encodeURIComponent).join(",")}/_refresh`);

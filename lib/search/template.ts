@@ -5,6 +5,7 @@
 import type { SearchClient } from "./client.ts";
 import type { Engine } from "./engine.ts";
 import { CLOUDTRAIL, FLAT_DEPTH_LIMIT, KEYWORD_IGNORE_ABOVE, UNINDEXED, type Fields, type Leaf } from "./schema.ts";
+import { INTEGRITY_MAPPING } from "../integrity/annotate.ts";
 
 export interface TemplateSettings {
   shards?: number;
@@ -32,7 +33,7 @@ export function indexTemplate(prefix: string, engine: Engine, settings: Template
     _meta: { managed_by: "trailpost", schema: 1 },
     properties: {
       ...properties(CLOUDTRAIL, engine),
-      [UNINDEXED]: { properties: { unindexed: { type: "object", enabled: false }, unindexedPaths: { type: "keyword", ignore_above: KEYWORD_IGNORE_ABOVE } } },
+      [UNINDEXED]: { properties: { unindexed: { type: "object", enabled: false }, unindexedPaths: { type: "keyword", ignore_above: KEYWORD_IGNORE_ABOVE }, ...INTEGRITY_MAPPING } },
     },
   };
   const template = { settings: { index: indexSettings }, mappings, aliases: { [prefix]: {} } };
