@@ -26,7 +26,7 @@
  * - strings with lone UTF-16 surrogates cannot come from input jq accepts.
  */
 export type { Node, Program, Scalar, ComparisonOperator } from "./ast.ts";
-export { JqRuntimeError, JqSyntaxError } from "./errors.ts";
+export { JqRuntimeError, JqSyntaxError, JqVersionError } from "./errors.ts";
 export { parseProgram } from "./parse.ts";
 export { evaluate, forEachOutput } from "./evaluate.ts";
 export { compareValues, isTruthy, valuesEqual } from "./order.ts";
