@@ -498,7 +498,7 @@ class Parser {
       const condition = args[args.length - 1]!;
       if (!atMostOneOutput(condition)) {
         throw unsupported(
-          this.source, condition.at ?? at,
+          this.source, startOf(condition) ?? at,
           `${name}(...) with a condition that can yield several values (jq 1.6 counts them, jq 1.7 does not: ` +
             `${name === "any" ? "any(true, true) is false in 1.6" : "the versions differ"}); write a condition with one value`,
         );
@@ -506,7 +506,7 @@ class Parser {
     }
     if (name === "IN" && args.length === 2 && !ignoresInput(args[1]!)) {
       throw unsupported(
-        this.source, args[1]!.at ?? at,
+        this.source, startOf(args[1]!) ?? at,
         `IN(source; s) where s reads its input (jq 1.6 gives s each output of source, jq 1.7 the input): use IN(s) or bind the values with "as $x"`,
       );
     }
@@ -516,7 +516,7 @@ class Parser {
       const literalFlags = args.length === 1 || second?.type === "literal";
       if (first?.type === "literal" && typeof first.value === "string" && literalFlags) {
         const problem = checkRegexLiteral(first.value, flags, name === "match");
-        if (problem !== undefined) throw unsupported(this.source, first.at ?? at, problem);
+        if (problem !== undefined) throw unsupported(this.source, startOf(first) ?? at, problem);
       }
     }
     return { type: "call", name, args, at };
@@ -559,6 +559,20 @@ export function atMostOneOutput(node: Node): boolean {
       if (node.name === "in") return atMostOneOutput(node.args[0]!);
       if (node.name === "IN" || node.name === "any" || node.name === "all" || node.name === "map") return true;
       return node.args.every(atMostOneOutput);
+  }
+}
+
+/** Where a construct's text starts: binary operators start with their left operand. */
+export function startOf(node: Node): number | undefined {
+  switch (node.type) {
+    case "pipe": case "comma": case "and": case "or": case "alternative": case "compare":
+      return startOf(node.left) ?? node.at;
+    case "index": case "iterate":
+      return startOf(node.target) ?? node.at;
+    case "bind":
+      return startOf(node.source) ?? node.at;
+    default:
+      return node.at;
   }
 }
 
