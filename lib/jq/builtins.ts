@@ -57,31 +57,32 @@ export function contains(input: unknown, other: unknown): boolean {
       `${kindName(input)} (${dumpTruncated(input)}) and ${kindName(other)} (${dumpTruncated(other)}) cannot have their containment checked`,
     );
   }
-  return containsValue(input, other);
+  const answer = containsValue(input, other, false);
+  if (!hasNul(input) && !hasNul(other)) return answer;
+  if (containsValue(input, other, true) === answer) return answer;
+  throw new JqVersionError(
+    `contains: ${dumpTruncated(input)} and ${dumpTruncated(other)} hold NUL characters, where jq 1.6 (whose strings ` +
+      `end at a NUL here) and jq 1.7+ answer differently; trailpost does not pick one`,
+  );
 }
 
-/** jv_contains: kinds differ → false; objects by key, arrays "every b in some a", strings by substring. */
-function containsValue(a: unknown, b: unknown): boolean {
+/**
+ * jv_contains: kinds differ → false; objects by key, arrays "every b in some a", strings by substring
+ * (`nulEnds`: as jq 1.6's strstr, where both strings end at their first NUL).
+ */
+function containsValue(a: unknown, b: unknown, nulEnds: boolean): boolean {
   const kind = kindOf(a);
   if (kind !== kindOf(b)) return false;
   switch (kind) {
     case Kind.Object: {
       const objectA = a as Record<string, unknown>;
       const objectB = b as Record<string, unknown>;
-      return Object.keys(objectB).every((key) => Object.hasOwn(objectA, key) && containsValue(objectA[key], objectB[key]));
+      return Object.keys(objectB).every((key) => Object.hasOwn(objectA, key) && containsValue(objectA[key], objectB[key], nulEnds));
     }
     case Kind.Array:
-      return (b as unknown[]).every((itemB) => (a as unknown[]).some((itemA) => containsValue(itemA, itemB)));
-    case Kind.String: {
-      const whole = (a as string).includes(b as string);
-      if (!(a as string).includes("\u0000") && !(b as string).includes("\u0000")) return whole;
-      // jq 1.6 compares with strstr, where both strings end at their first NUL; jq 1.7+ compares them whole
-      if (beforeNul(a as string).includes(beforeNul(b as string)) === whole) return whole;
-      throw new JqVersionError(
-        `contains: ${dumpTruncated(a)} and ${dumpTruncated(b)} hold a NUL character, where jq 1.6 (which stops at it) ` +
-          `and jq 1.7+ disagree; trailpost does not pick one`,
-      );
-    }
+      return (b as unknown[]).every((itemB) => (a as unknown[]).some((itemA) => containsValue(itemA, itemB, nulEnds)));
+    case Kind.String:
+      return nulEnds ? beforeNul(a as string).includes(beforeNul(b as string)) : (a as string).includes(b as string);
     default:
       return valuesEqual(a, b);
   }
@@ -115,35 +116,94 @@ export function toString(input: unknown): string {
 }
 
 /**
- * `tonumber`: numbers as they are; strings holding a JSON number. jq 1.6 parses the string as JSON text,
- * so it also takes surrounding whitespace, leading zeros and "+" or a bare "." (" 1", "01", "1.", ".5"),
- * where jq 1.8 differs; those are refused here (JqVersionError), rather than answered for one version.
+ * `tonumber`: numbers as they are; a string is read as JSON text, as jq 1.6 does (jv_parse), so "01", "+1",
+ * ".5", "Infinity" are numbers and a bad string gets jq 1.6's parser message. Surrounding whitespace
+ * (" 1") is refused: jq 1.6 and 1.7 accept it, jq 1.8 does not.
  */
 export function toNumber(input: unknown): number {
   if (typeof input === "number") return input;
   if (typeof input !== "string") throw typeError(input, "cannot be parsed as a number");
   if (JSON_NUMBER.test(input)) return Number(input);
-  if (LOOSE_NUMBER.test(input)) {
+  const parsed = parseLikeJq16(input);
+  if (typeof parsed === "string") throw new JqRuntimeError(`${parsed} (while parsing '${input}')`);
+  if (parsed === NOT_A_NUMBER) throw typeError(input, "cannot be parsed as a number");
+  if (parsed === UNKNOWN) {
+    if (isJson(input)) throw typeError(input, "cannot be parsed as a number");
     throw new JqVersionError(
-      `tonumber: ${dumpValue(input)} is not a plain JSON number, and jq versions read it differently ` +
-        `(jq 1.6 accepts spaces, leading zeros, "+" and a bare ".", jq 1.8 does not)`,
+      `tonumber: ${dumpTruncated(input)} is not a number; jq 1.6 reports a JSON parse error here, ` +
+        `which trailpost does not reproduce for text with quotes or brackets`,
     );
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(input);
-  } catch {
-    parsed = undefined;
+  if (/^[ \t\r\n]|[ \t\r\n]$/.test(input)) {
+    throw new JqVersionError(
+      `tonumber: ${dumpTruncated(input)} has spaces around the number: jq 1.6 and 1.7 accept them, jq 1.8 does not`,
+    );
   }
-  if (parsed !== undefined) throw typeError(input, "cannot be parsed as a number");
-  if (/^[ \t\r\n]*$/.test(input)) throw new JqRuntimeError(`Expected JSON value (while parsing '${input}')`);
-  if (/^[^ \t\r\n"[\]{},:\u0000-\u001f\u007f]+$/.test(input)) {
-    // one token that is not a number: jq 1.6's JSON parser names it
-    const problem = /^[tfn]/.test(input) ? "Invalid literal" : "Invalid numeric literal";
-    throw new JqRuntimeError(`${problem} at EOF at line 1, column ${utf8Bytes(input)} (while parsing '${input}')`);
-  }
-  throw new JqRuntimeError(`tonumber: ${dumpValue(input)} cannot be parsed as a number (jq 1.6 reports a JSON parse error here)`);
+  return parsed;
 }
+
+const NOT_A_NUMBER = Symbol("a JSON value that is not a number");
+const UNKNOWN = Symbol("JSON text this emulation does not follow");
+
+/**
+ * jq 1.6's jv_parse for text made of whitespace and bare tokens: the one number it holds, NOT_A_NUMBER
+ * (true, false, null), jq's error message, or UNKNOWN once a quote or bracket appears.
+ */
+function parseLikeJq16(text: string): number | string | typeof NOT_A_NUMBER | typeof UNKNOWN {
+  const bytes = encoder.encode(text);
+  let line = 1;
+  let column = 0;
+  let token = "";
+  let tokenBytes: number[] = [];
+  const values: Array<number | typeof NOT_A_NUMBER> = [];
+  const finish = (where: string): string | undefined => {
+    if (tokenBytes.length === 0) return undefined;
+    token = decoder.decode(new Uint8Array(tokenBytes));
+    tokenBytes = [];
+    const literal = /^[tfn]/.test(token);
+    if (literal) {
+      if (token !== "true" && token !== "false" && token !== "null") return `Invalid literal ${where}`;
+      values.push(NOT_A_NUMBER);
+      return undefined;
+    }
+    if (STRTOD.test(token)) values.push(Number(token.replace(/inf(inity)?$/i, "Infinity").replace(/^\+/, "")));
+    else return `Invalid numeric literal ${where}`;
+    return undefined;
+  };
+  for (const byte of bytes) {
+    column++;
+    if (byte === 0x0a) {
+      line++;
+      column = 0;
+    }
+    const whitespace = byte === 0x20 || byte === 0x09 || byte === 0x0d || byte === 0x0a;
+    const other = byte === 0x22 || byte === 0x5b || byte === 0x5d || byte === 0x7b || byte === 0x7d || byte === 0x2c || byte === 0x3a;
+    if (!whitespace && !other) {
+      tokenBytes.push(byte);
+      continue;
+    }
+    const problem = finish(`at line ${line}, column ${column}`);
+    if (problem !== undefined) return problem;
+    if (other) return UNKNOWN;
+  }
+  const problem = finish(`at EOF at line ${line}, column ${column}`);
+  if (problem !== undefined) return problem;
+  if (values.length === 0) return "Expected JSON value";
+  if (values.length > 1) return "Unexpected extra JSON values";
+  return values[0]!;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** David Gay's strtod, as jq 1.6 builds it: decimal numbers, and inf/infinity/nan in any case. */
+const STRTOD = /^[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)$/i;
 
 /** `type`: jq's kind name. */
 export function typeOf(input: unknown): string {
@@ -156,10 +216,9 @@ export function typeError(value: unknown, problem: string): JqRuntimeError {
 }
 
 const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
-const LOOSE_NUMBER = /^[ \t\r\n]*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t\r\n]*$/;
 
 const encoder = new TextEncoder();
-const utf8Bytes = (text: string): number => encoder.encode(text).length;
+const decoder = new TextDecoder();
 
 function codepoints(text: string): number {
   let count = 0;
@@ -168,6 +227,14 @@ function codepoints(text: string): number {
     if (unit < 0xdc00 || unit > 0xdfff) count++;
   }
   return count;
+}
+
+/** Whether a string in the value (not an object key: containment compares keys whole) holds a NUL. */
+function hasNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (Array.isArray(value)) return value.some(hasNul);
+  if (value !== null && typeof value === "object") return Object.values(value).some(hasNul);
+  return false;
 }
 
 function beforeNul(text: string): string {
