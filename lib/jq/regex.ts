@@ -56,7 +56,7 @@ export function regexFor(pattern: string, flags: string | null, forMatch: boolea
   const cacheKey = `${forMatch ? "m" : "t"}${flags ?? ""}\u0000${pattern}`;
   const cached = cache.get(cacheKey);
   if (cached) return cached;
-  const global = checkFlags(flags);
+  const global = checkFlags(pattern, flags);
   const translated = new Translator(pattern, forMatch).translate();
   const compiled: JqRegex = { regexp: new RegExp(translated.source, "gud"), names: translated.names, global };
   if (cache.size >= MAX_CACHED) cache.clear();
@@ -78,7 +78,7 @@ export function checkRegexLiteral(pattern: string, flags: unknown, forMatch: boo
 }
 
 /** The modifier string's letters are valid for jq (checked by the caller); only "g" is supported. */
-function checkFlags(flags: string | null): boolean {
+function checkFlags(pattern: string, flags: string | null): boolean {
   if (flags === null) return false;
   for (const flag of flags) {
     if (flag === "g") continue;
@@ -91,7 +91,7 @@ function checkFlags(flags: string | null): boolean {
       l: `longest match`,
       n: `ignoring empty matches`,
     };
-    throw new RegexUnsupported(`regex flag "${flag}" (${why[flag] ?? "unknown flag"}); only "g" is supported`);
+    throw new RegexUnsupported(`regex ${JSON.stringify(pattern)}: flag "${flag}" (${why[flag] ?? "unknown flag"}); only "g" is supported`);
   }
   return true;
 }
