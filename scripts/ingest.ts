@@ -26,7 +26,7 @@ await main("ingest", async () => {
   if (positionals.length) throw new ConfigError([`unexpected argument ${JSON.stringify(positionals[0])}`]);
   const location = locationFrom(values);
   const days = daysOf(values);
-  const program = programOf(extra.select);
+  const program = programOf(extra.select, { records: true });
   const s3 = s3From(awsFrom(values));
   const ledger = new Ledger();
   const indexing = indexingFrom("ingest", values, ledger);

@@ -31,3 +31,5 @@ export { parseProgram } from "./parse.ts";
 export { evaluate, forEachOutput } from "./evaluate.ts";
 export { compareValues, isTruthy, valuesEqual } from "./order.ts";
 export { documentKeyOrder, mayReorderKeys, parseJsonInOrder } from "./json.ts";
+export { dumpValue } from "./dump.ts";
+export { recordsProblem } from "./passthrough.ts";
