@@ -416,8 +416,10 @@ class Parser {
           this.advance();
           const key = this.parsePipe();
           this.expectClosing(")", token);
-          if (key.type === "literal" && typeof key.value !== "string" && !this.source.slice(token.start, this.token.start).includes("-")) {
-            throw syntaxError(this.source, token.start, `Cannot use ${kindName(key.value)} (${dumpTruncated(key.value)}) as object key`);
+          const constant = constantOf(key);
+          if (constant !== undefined && typeof constant.value !== "string") {
+            // jq 1.6 folds constants at compile time and refuses a constant non-string key then
+            throw syntaxError(this.source, token.start, `Cannot use ${kindName(constant.value)} (${dumpTruncated(constant.value)}) as object key`);
           }
           if (!this.takeColon()) throw syntaxError(this.source, this.token.start, `unexpected ${describeToken(this.token)}; expected ":" after the key (${"..."})`);
           return { key, value: this.parseObjectValue() };
@@ -598,12 +600,68 @@ function ignoresInput(node: Node): boolean {
   }
 }
 
+/** Literals made by folding `-1`: jq 1.6 compiles those as a call, not as a constant. */
+const FOLDED = new WeakSet<Node>();
+
 /** `-T`, folding a negated number literal into a literal. */
 function negated(operand: Node, at: number): Node {
   if (operand.type === "literal" && typeof operand.value === "number") {
-    return { type: "literal", value: -operand.value, at };
+    const literal: Node = { type: "literal", value: -operand.value, at };
+    FOLDED.add(literal);
+    return literal;
   }
   return { type: "negate", operand, at };
+}
+
+/**
+ * The value of an expression jq 1.6 computes at compile time (src/compile.c gen_const_array and
+ * gen_const_object, src/parser.y constant_fold): literals, `$__loc__`, arrays of constants written as a
+ * left-nested comma list, objects of constant keys and values, comparisons of two number constants.
+ */
+function constantOf(node: Node): { value: unknown } | undefined {
+  switch (node.type) {
+    case "literal":
+      return FOLDED.has(node) ? undefined : { value: node.value };
+    case "location":
+      return { value: { file: "<top-level>", line: node.line } };
+    case "array": {
+      if (node.body === null) return { value: [] };
+      const items = constantItems(node.body);
+      return items && { value: items };
+    }
+    case "object": {
+      const object: Record<string, unknown> = {};
+      for (const entry of node.entries) {
+        const key = constantOf(entry.key);
+        const value = constantOf(entry.value);
+        if (key === undefined || typeof key.value !== "string" || value === undefined) return undefined;
+        Object.defineProperty(object, key.value, { value: value.value, enumerable: true, writable: true, configurable: true });
+      }
+      return { value: object };
+    }
+    case "compare": {
+      const left = constantOf(node.left);
+      const right = constantOf(node.right);
+      if (typeof left?.value !== "number" || typeof right?.value !== "number") return undefined;
+      const [a, b] = [left.value, right.value];
+      const results = { "==": a === b, "!=": a !== b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b };
+      return { value: results[node.operator] };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The elements of `[a, b, c]` when they are constants in a left-nested comma list. */
+function constantItems(node: Node): unknown[] | undefined {
+  if (node.type !== "comma") {
+    const single = constantOf(node);
+    return single && [single.value];
+  }
+  if (node.right.type === "comma") return undefined;
+  const left = constantItems(node.left);
+  const right = constantOf(node.right);
+  return left && right && [...left, right.value];
 }
 
 /** The 1-based line of an offset, as jq's $__loc__ reports it. */
