@@ -465,18 +465,19 @@ function compileQuantifier(generator: Compiled, condition: Compiled | undefined,
   const test = condition?.stream;
   return fromSingle((input) => {
     let decided = false;
-    /** An element whose condition gave no value: after one, jq 1.6's all() ignores later answers and errors. */
+    /** An element whose condition gave no value: after one, jq 1.6's all() ignores later false answers and errors. */
     let silent = false;
     const stop = new Stop();
     let answered = false;
     const decide = (value: unknown): void => {
       answered = true;
-      if (isTruthy(value) === isAny) decided = true;
+      if (isTruthy(value) !== isAny) return;
+      if (silent && !isAny) throw afterSilent();
+      decided = true;
     };
     try {
       stream(input, (element) => {
         if (decided) throw stop;
-        if (silent && !isAny) throw afterSilent();
         answered = false;
         if (test) test(element, decide);
         else decide(element);
@@ -484,8 +485,9 @@ function compileQuantifier(generator: Compiled, condition: Compiled | undefined,
       });
     } catch (error) {
       if (error === stop) return isAny;
-      if (decided && error instanceof JqRuntimeError) throw afterAnswer(isAny ? "any" : "all", error);
-      if (silent && !isAny && error instanceof JqRuntimeError && !(error instanceof JqVersionError)) throw afterSilent(error);
+      if (!(error instanceof JqRuntimeError) || error instanceof JqVersionError) throw error;
+      if (decided) throw afterAnswer(isAny ? "any" : "all", error);
+      if (silent && !isAny) throw afterSilent(error);
       throw error;
     }
     return isAny ? decided : !decided;
@@ -498,7 +500,7 @@ function compileQuantifier(generator: Compiled, condition: Compiled | undefined,
  */
 function afterSilent(error?: JqRuntimeError): JqVersionError {
   return new JqVersionError(
-    `all: the condition gave no value for an element, and jq 1.6 then ignores the later elements ` +
+    `all: the condition gave no value for an element, and jq 1.6 then ignores later false answers and errors ` +
       `(all(.[]; .x?) on [1, {"x": null}] is true in 1.6, false in 1.7+)` +
       (error ? ` and this error: ${error.message}` : "") +
       `; trailpost does not pick one: make the condition give a value for every element, as in (.x? // null)`,

@@ -8,7 +8,9 @@
  *   node --import tsx test/unit/jq/fuzz.ts [count] [seed]
  *   JQ=/path/to/jq-1.7.1 node --import tsx test/unit/jq/fuzz.ts 3000 42
  *
- * Exits 1 and prints each disagreement if there is any.
+ * Exits 1 and prints each disagreement if there is any. With JQ_FUZZ_REFUSALS=FILE, the (program, input)
+ * pairs lib/jq refused as version-dependent are written to FILE (one JSON line each), to audit them against
+ * other jq versions.
  */
 import { dumpValue } from "../../../lib/jq/dump.ts";
 import { evaluate, JqRuntimeError, JqSyntaxError, JqVersionError, parseProgram, type Program } from "../../../lib/jq/mod.ts";
@@ -17,7 +19,7 @@ import {
 } from "./reference-jq.ts";
 import { sameSequence } from "./same-json.ts";
 
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -164,6 +166,8 @@ async function main(): Promise<void> {
       const mine = ours(program, input);
       if (mine.refused) {
         refused++;
+        const audit = process.env["JQ_FUZZ_REFUSALS"];
+        if (audit) appendFileSync(audit, JSON.stringify({ program: source, input, jq16: theirs, refusal: mine.error }) + "\n");
         if (!sameSequence(mine.outputs, theirs.outputs.slice(0, mine.outputs.length))) problems.push(`refused after other outputs than jq's: ${source}`);
         return;
       }
