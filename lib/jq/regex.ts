@@ -56,9 +56,9 @@ export function regexFor(pattern: string, flags: string | null, forMatch: boolea
   const cacheKey = `${forMatch ? "m" : "t"}${flags ?? ""}\u0000${pattern}`;
   const cached = cache.get(cacheKey);
   if (cached) return cached;
-  const global = checkFlags(pattern, flags);
-  const translated = new Translator(pattern, forMatch).translate();
-  const compiled: JqRegex = { regexp: new RegExp(translated.source, "gud"), names: translated.names, global };
+  const { global, ignoreCase } = checkFlags(pattern, flags);
+  const translated = new Translator(pattern, forMatch, ignoreCase).translate();
+  const compiled: JqRegex = { regexp: new RegExp(translated.source, ignoreCase ? "gudi" : "gud"), names: translated.names, global };
   if (cache.size >= MAX_CACHED) cache.clear();
   cache.set(cacheKey, compiled);
   return compiled;
@@ -77,13 +77,21 @@ export function checkRegexLiteral(pattern: string, flags: unknown, forMatch: boo
   }
 }
 
-/** The modifier string's letters are valid for jq (checked by the caller); only "g" is supported. */
-function checkFlags(pattern: string, flags: string | null): boolean {
-  if (flags === null) return false;
+/** The modifier string's letters are valid for jq (checked by the caller); "g" and "i" are supported. */
+function checkFlags(pattern: string, flags: string | null): { global: boolean; ignoreCase: boolean } {
+  const result = { global: false, ignoreCase: false };
+  if (flags === null) return result;
   for (const flag of flags) {
-    if (flag === "g") continue;
+    if (flag === "g") result.global = true;
+    else if (flag === "i") result.ignoreCase = true;
+    else throw unsupportedFlag(pattern, flag);
+  }
+  return result;
+}
+
+function unsupportedFlag(pattern: string, flag: string): RegexUnsupported {
+  {
     const why: Record<string, string> = {
-      i: `case-insensitive matching (Oniguruma folds case fully, so "ß" matches "ss"; JavaScript does not): write both cases, as in [Aa]`,
       x: `extended syntax`,
       m: `"." matching newlines`,
       s: `single-line mode`,
@@ -91,10 +99,13 @@ function checkFlags(pattern: string, flags: string | null): boolean {
       l: `longest match`,
       n: `ignoring empty matches`,
     };
-    throw new RegexUnsupported(`regex ${JSON.stringify(pattern)}: flag "${flag}" (${why[flag] ?? "unknown flag"}); only "g" is supported`);
+    return new RegexUnsupported(`regex ${JSON.stringify(pattern)}: flag "${flag}" (${why[flag] ?? "unknown flag"}); only "g" and "i" are supported`);
   }
-  return true;
 }
+
+/** Under "i", Oniguruma matches "ß" with a literal "ss" (full case folding); these pairs begin such folds in ASCII. */
+const FOLD_FIRST = new Set(["s", "f"]);
+const FOLD_SECOND = new Set(["s", "t", "f", "i", "l"]);
 
 interface Translation {
   source: string;
@@ -111,6 +122,9 @@ interface Piece {
   /** A capture group inside it (other than itself) could miss an iteration if it is repeated. */
   nestedCaptures?: boolean;
   anchor?: boolean;
+  /** A single literal character (escaped or not), lowercased: what "i" checks for multi-character folds. */
+  literal?: string;
+  group?: boolean;
 }
 
 class Translator {
@@ -118,7 +132,7 @@ class Translator {
   private readonly names: (string | null)[] = [];
   private readonly chars: string[];
 
-  constructor(private readonly pattern: string, private readonly forMatch: boolean) {
+  constructor(private readonly pattern: string, private readonly forMatch: boolean, private readonly ignoreCase = false) {
     this.chars = [...pattern];
   }
 
@@ -160,10 +174,14 @@ class Translator {
     let source = "";
     let nullable = true;
     let captures = false;
+    let previous: Piece | undefined;
     for (;;) {
       const c = this.peek();
       if (c === undefined || c === "|" || c === ")") break;
+      const start = this.i;
       const atom = this.quantified(this.atom());
+      if (this.ignoreCase && previous) this.checkFold(previous, atom, start);
+      previous = atom;
       source += atom.source;
       nullable &&= atom.nullable;
       captures ||= atom.captures;
@@ -171,10 +189,34 @@ class Translator {
     return { source, nullable, captures };
   }
 
+  /**
+   * Under "i", Oniguruma expands a run of literal characters by full case folding ("ss" also matches "ß",
+   * "fi" matches "ﬁ"); JavaScript folds one character at a time. Refuse such runs, and runs that reach into a group.
+   */
+  private checkFold(previous: Piece, atom: Piece, start: number): void {
+    const first = previous.literal !== undefined && FOLD_FIRST.has(previous.literal);
+    const second = atom.literal !== undefined && FOLD_SECOND.has(atom.literal);
+    if ((first && (second || atom.group)) || (previous.group && (second || atom.group))) {
+      this.i = start;
+      throw this.fail(
+        `case-insensitive matching ("i") of adjacent characters that Oniguruma folds together (with "i", "ss" matches "ß" ` +
+          `and "fi" matches "ﬁ" in jq, not in JavaScript): write one of them as a class, as in s[s]`,
+      );
+    }
+  }
+
+  /** Under "i", only ASCII: Unicode case folding differs between Oniguruma and JavaScript. */
+  private checkAscii(c: string): void {
+    if (this.ignoreCase && c.codePointAt(0)! > 0x7f) {
+      throw this.fail(`case-insensitive matching ("i") of the non-ASCII character ${JSON.stringify(c)} (Unicode case folding differs between Oniguruma and JavaScript)`);
+    }
+  }
+
   /** An atom and the quantifier after it, if any. */
   private quantified(atom: Piece): Piece {
     const quantifier = this.quantifier();
     if (quantifier === undefined) return atom;
+    const kept = { literal: atom.literal, group: atom.group };
     if (atom.anchor) throw this.fail(`a quantifier after an anchor`);
     if (atom.nullable) {
       throw this.fail(`a quantifier on something that can match the empty string (Oniguruma and JavaScript end such loops differently)`);
@@ -188,11 +230,11 @@ class Translator {
       if (next === "?") {
         this.i++;
         if (this.quantifierStart()) throw this.fail(`stacked quantifiers`);
-        return { source: atom.source + quantifier.source + "?", nullable: quantifier.min === 0, captures: atom.captures };
+        return { source: atom.source + quantifier.source + "?", nullable: quantifier.min === 0, captures: atom.captures, ...kept };
       }
       if (next !== "{" || this.intervalAhead()) throw this.fail(`stacked quantifiers`);
     }
-    return { source: atom.source + quantifier.source, nullable: quantifier.min === 0, captures: atom.captures };
+    return { source: atom.source + quantifier.source, nullable: quantifier.min === 0, captures: atom.captures, ...kept };
   }
 
   private quantifierStart(): boolean {
@@ -240,7 +282,7 @@ class Translator {
         return { source: "(?=\\n?$)", nullable: true, captures: false, anchor: true };
       case "\\": {
         const literal = this.escape(false);
-        return { source: codepoint(literal), nullable: false, captures: false };
+        return { source: codepoint(literal), nullable: false, captures: false, literal: literal.toLowerCase() };
       }
       case "*": case "+": case "?":
         throw this.fail(`a quantifier "${c}" with nothing to repeat`);
@@ -250,8 +292,9 @@ class Translator {
       case "}": case "]":
         throw this.fail(`"${c}" (escape it as \\${c})`);
       default:
+        this.checkAscii(c);
         this.i++;
-        return { source: codepoint(c), nullable: false, captures: false };
+        return { source: codepoint(c), nullable: false, captures: false, literal: c.toLowerCase() };
     }
   }
 
@@ -288,6 +331,7 @@ class Translator {
       nullable: inner.nullable,
       captures: capture || inner.captures,
       nestedCaptures: inner.captures,
+      group: true,
     };
   }
 
@@ -307,6 +351,7 @@ class Translator {
       if (c === "[") throw this.fail(`"[" inside a character class (nested classes and POSIX brackets differ; escape it as \\[)`);
       if (c === "&" && this.peek(1) === "&") throw this.fail(`"&&" in a character class (class intersection)`);
       if (c === "\\") return this.escape(true).codePointAt(0)!;
+      this.checkAscii(c);
       this.i++;
       return c.codePointAt(0)!;
     };

@@ -130,6 +130,49 @@ test(`regex: ${COUNT} random patterns (seed ${SEED}) give jq's test and match re
   assert.deepEqual(problems.slice(0, 20), []);
 });
 
+/** Strings where Unicode case folding is special: full folds (ß, ﬁ, ﬆ), ASCII look-alikes (ſ, K), Turkish i, sigma. */
+const FOLDING_STRINGS = [
+  "ß", "ẞ", "ss", "SS", "sS", "st", "ST", "ﬆ", "ﬅ", "ﬁ", "fi", "FI", "ﬂ", "ﬀ", "ﬃ", "ſ", "K", "k", "K", "İ", "ı", "i", "I",
+  "Σ", "σ", "ς", "admin", "ADMIN", "Admin-Role", "ConsoleLogin", "AssumeRole", "root", "ROOT", "aK", "xſx", "",
+];
+
+test(`regex: with "i", ${COUNT} random ASCII patterns (seed ${SEED}) fold case as jq does, or are refused`, () => {
+  const next = random(SEED + 1);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  const atom = (): string => pick(["s", "S", "t", "f", "F", "i", "l", "k", "K", "a", "D", "m", "n", "o", "r", "[a-z]", "[^a-z]", "[s]", "[A-Z]", ".", "-", "(?:s|t)", "(i)"]);
+  const accepted: string[] = [];
+  let rejected = 0;
+  for (let n = 0; n < COUNT; n++) {
+    let pattern = next() < 0.3 ? "^" : "";
+    for (let k = 1 + Math.floor(next() * 4); k > 0; k--) pattern += atom() + (next() < 0.2 ? pick(["+", "?", "*", "{2}"]) : "");
+    if (next() < 0.2) pattern += "$";
+    try {
+      regexFor(pattern, "i", false);
+      if (!accepted.includes(pattern)) accepted.push(pattern);
+    } catch (error) {
+      if (!(error instanceof RegexUnsupported)) throw error;
+      rejected++;
+    }
+  }
+  assert.ok(accepted.length > COUNT / 4, `only ${accepted.length} of ${COUNT} patterns accepted`);
+  const stdout = execFileSync(JQ, ["-c", `.strings as $s | .patterns[] | . as $p | [$s[] | test($p; "i")]`], {
+    input: JSON.stringify({ strings: FOLDING_STRINGS, patterns: accepted }),
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
+  const theirs = stdout.trim().split("\n").map((line) => JSON.parse(line) as boolean[]);
+  const problems: string[] = [];
+  accepted.forEach((pattern, p) => {
+    const regex = regexFor(pattern, "i", false);
+    FOLDING_STRINGS.forEach((s, i) => {
+      const mine = regexTest(regex, s);
+      if (mine !== theirs[p]![i]) problems.push(`test(${JSON.stringify(pattern)}; "i") on ${JSON.stringify(s)}: jq ${theirs[p]![i]}, lib/jq ${mine}`);
+    });
+  });
+  console.log(`regex "i": ${accepted.length} patterns accepted (${rejected} refused) x ${FOLDING_STRINGS.length} strings; ${problems.length} disagreements`);
+  assert.deepEqual(problems.slice(0, 20), []);
+});
+
 /** [pattern, flags, for match?, text the rejection names] */
 const REJECTED: ReadonlyArray<readonly [string, string | null, boolean, string]> = [
   ["\\d", null, false, "\\d (Oniguruma's \\d matches every Unicode decimal digit"],
@@ -175,7 +218,14 @@ const REJECTED: ReadonlyArray<readonly [string, string | null, boolean, string]>
   ["a}", null, false, `"}"`],
   ["]", null, false, `"]"`],
   ["a\\", null, false, "at the end"],
-  ["a", "i", false, `flag "i"`],
+  ["ss", "i", false, `adjacent characters that Oniguruma folds together`],
+  ["xFi", "i", false, `adjacent characters that Oniguruma folds together`],
+  ["s(?:t)", "i", false, `adjacent characters that Oniguruma folds together`],
+  ["(f)l", "i", false, `adjacent characters that Oniguruma folds together`],
+  ["s+t", "i", false, `adjacent characters that Oniguruma folds together`],
+  ["ß", "i", false, `the non-ASCII character "ß"`],
+  ["[à-é]", "i", false, `the non-ASCII character "à"`],
+  ["a", "m", false, `flag "m"`],
   ["a", "gx", false, `flag "x"`],
   ["a", "n", false, `flag "n"`],
   ["", null, true, "can match the empty string, in match"],
