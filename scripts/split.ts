@@ -26,7 +26,7 @@ Supported jq (jq 1.6's meaning; anything else is rejected with a message naming 
   == != < <= > >= and or not, string number boolean null literals, [ ... ], {a, "b c": .x, (.k): .v, $v}
   ... as $x | ...   $__loc__   select empty length keys has in contains startswith endswith
   ascii_downcase ascii_upcase tostring tonumber type IN any all map test match
-  (regular expressions: the syntax Oniguruma and JavaScript read alike, flag "g" only)
+  (regular expressions: the syntax Oniguruma and JavaScript read alike, flags "g" and "i")
 
   split.ts --select '.Records[] | {eventTime, eventName, user: .userIdentity.arn}' work/json
   split.ts --select '.Records[] | select(.eventName | test("^(Create|Delete)"))' work/json`;

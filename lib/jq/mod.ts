@@ -8,7 +8,7 @@
  * `and`/`or`/`not`, unary `-`, literals, `[...]`, `{...}`, `T as $x | ...`, `$__loc__`, and the builtins
  * `select empty length keys has in contains startswith endswith ascii_downcase ascii_upcase tostring
  * tonumber type IN any all map test match` (regular expressions: the syntax Oniguruma and JavaScript read
- * alike). README.md has the details.
+ * alike, flags "g" and "i"). README.md has the details.
  *
  * Everything else is rejected by `parseProgram` with a JqSyntaxError naming the construct, including every
  * construct that jq 1.6 and later versions read differently. Where they differ on the data, evaluation

@@ -9,14 +9,14 @@
  *
  * Accepted: literal characters, `.`, `^`, `$`, `|`, `(…)`, `(?:…)`, `(?<name>…)`, `[…]` and `[^…]` with
  * ranges, the quantifiers `* + ? {n} {n,} {n,m}` and their lazy forms, escaped punctuation, `\t \n \r \f`,
- * and the flag "g". The translations that make them mean the same: `.` → `[^\n]` (Oniguruma's dot takes
+ * and the flags "g" and "i" (with "i", ASCII patterns only, without adjacent characters that Oniguruma's full
+ * case folding joins: "ss" matches "ß" and "fi" matches "ﬁ" in jq). The translations that make them mean the same: `.` → `[^\n]` (Oniguruma's dot takes
  * `\r` and U+2028), `$` → `(?=\n?$)` (Oniguruma's `$` also matches before a final newline).
  *
  * Rejected, with a message naming the construct: `\d \w \s \b` and their negations (Unicode in Oniguruma,
  * ASCII in JavaScript), every other letter or digit escape (backreferences, `\p{…}`, `\A`, `\x…`),
  * lookaround and other `(?…)` groups, nested classes, POSIX brackets and `&&` in classes, possessive and
- * stacked quantifiers, quantified empty-matching groups, flags other than "g" (case folding differs: Oniguruma
- * matches "ß" with "ss"), and for `match` patterns that can match the empty string (jq 1.6 and 1.7 report
+ * stacked quantifiers, quantified empty-matching groups, flags other than "g" and "i", and for `match` patterns that can match the empty string (jq 1.6 and 1.7 report
  * empty matches differently) or capture inside a repeated group (JavaScript forgets an earlier iteration's
  * capture, Oniguruma keeps it).
  */
