@@ -71,7 +71,7 @@ function generators(next: () => number) {
       () => `${pick(["any", "all"])}(${postfix(depth + 1)} ${pick(["==", "<", "!="])} ${pick(literals)})`,
       () => `${pick(["any", "all"])}(.[]?; ${postfix(9)})`,
       () => `IN(${deeper()}; ${pick(literals)}, ${pick(literals)})`,
-      () => `${pick(["test", "match"])}(${pick(regexes)}${next() < 0.3 ? `; ${pick(["null", `"g"`, `""`])}` : ""})`,
+      () => `${pick(["test", "match"])}(${pick(regexes)}${next() < 0.3 ? `; ${pick(["null", `"g"`, `""`, `"i"`, `"gi"`])}` : ""})`,
     ])();
     for (let steps = Math.floor(next() * 3); steps > 0; steps--) {
       term += pick(["." + pick(keys), "[]", "[0]", "[-1]", "[1]", `["a"]`, `."b"`]);
