@@ -7,7 +7,7 @@ import { CredentialsError, resolveCredentials, resolveRegion, type Credentials }
 import { REGION, S3 } from "../lib/aws/s3.ts";
 import { ConfigError, credentialWarnings, peekSetting, SETTINGS, type SettingName } from "../lib/config.ts";
 import type { TrailLocation } from "../lib/cloudtrail/objects.ts";
-import { JqSyntaxError, parseProgram, type Program } from "../lib/jq/mod.ts";
+import { JqSyntaxError, parseProgram, recordsProblem, type Program } from "../lib/jq/mod.ts";
 import { DEFAULT_PROGRAM } from "../lib/streams/select.ts";
 import type { Ledger } from "../lib/ledger.ts";
 import { SearchClient } from "../lib/search/client.ts";
@@ -207,14 +207,27 @@ export function deadLetterNote(name: string, ledger: Ledger, deadLetters: DeadLe
   return `${name}: ${plural(ledger.records.deadLettered, "dead letter")} in ${deadLetters.path}; fix the cause, then replay: bulk.ts ${deadLetters.path}`;
 }
 
-/** The `--select` program (default `.Records[]`); a program outside the subset is a configuration error. */
-export function programOf(source: string | undefined): Program {
+/**
+ * The `--select` program (default `.Records[]`); a program outside the subset is a configuration error. With
+ * `records` (ingest), so is a program whose outputs are not the records themselves, such as a projection.
+ */
+export function programOf(source: string | undefined, options: { records?: boolean } = {}): Program {
+  let program: Program;
   try {
-    return parseProgram(source ?? DEFAULT_PROGRAM);
+    program = parseProgram(source ?? DEFAULT_PROGRAM);
   } catch (error) {
     if (error instanceof JqSyntaxError) throw new ConfigError([`--select: ${error.message}`]);
     throw error;
   }
+  const problem = options.records ? recordsProblem(program) : undefined;
+  if (problem !== undefined) {
+    throw new ConfigError([
+      `--select: this program's outputs are not whole CloudTrail records, and ingest indexes records: ${problem}. ` +
+        `An ingest program is .Records[] followed only by select(...), empty, "," and "|" of those. ` +
+        `To print projections, use split.ts --select '${program.source.replace(/'/g, `'\\''`)}'`,
+    ]);
+  }
+  return program;
 }
 
 /** Where the trail's logs are: the bucket (required), its key prefix, and the accounts, regions and org if given. */

@@ -38,7 +38,7 @@ await main("ingest", async () => {
   if (positionals.length) throw new ConfigError([`unexpected argument ${JSON.stringify(positionals[0])}`]);
   const location = locationFrom(values);
   const days = daysOf(values);
-  const program = programOf(extra.select);
+  const program = programOf(extra.select, { records: true });
   const aws = awsFrom(values);
   const s3 = s3From(aws);
   const ledger = new Ledger();

@@ -1,7 +1,7 @@
 /**
- * Step 3 of the blog, `jq -c .Records[]`: prints each record of CloudTrail JSON files as one line (NDJSON), with
- * jq's semantics for a subset of its language (see lib/jq/mod.ts). Files that are not JSON, or have no `Records`
- * array, are errors naming the file; the others go on.
+ * Step 3 of the blog, `jq -c .Records[]`: prints each record of CloudTrail JSON files as one line (NDJSON), or each
+ * output of a `--select` program (projections too), with jq's semantics for a subset of its language (see
+ * lib/jq/README.md). Files that are not JSON, or have no `Records` array, are errors naming the file; the others go on.
  *
  *   npx tsx scripts/split.ts work/2013-12-07/json > records.ndjson
  *   npx tsx scripts/split.ts --select '.Records[] | select(.eventName == "RunInstances")' work/2013-12-07/json
@@ -17,9 +17,19 @@ import { args, decompress, env, fileObjects, listFiles, Output, stdin } from "./
 const FLAGS = { select: { env: "", flag: "--select", help: `jq program (default ${DEFAULT_PROGRAM})` } };
 const HELP = `usage: split.ts [--select PROGRAM] [FILE|DIR ...]
 
-Prints one JSON record per line (the blog's \`jq -c .Records[]\`). With no FILE, reads stdin.
-Supported jq: . .a .a.b ."a b" .["a"] .[] .a[] .[n] ? | , ( ) select() == != < <= > >= and or not
-empty, and string, number, boolean and null literals. .json and .json.gz files are both read.`;
+Prints one JSON record per line (the blog's \`jq -c .Records[]\`), or, with --select, each output of a jq
+program on one line: records as delivered, anything else (projections) as jq 1.6's \`jq -c\` prints it.
+With no FILE, reads stdin. .json and .json.gz files are both read.
+
+Supported jq (jq 1.6's meaning; anything else is rejected with a message naming it):
+  . .a .a.b ."a b" .["a"] .[] .a[] .[n] and ? after those, | , ( ) //
+  == != < <= > >= and or not, string number boolean null literals, [ ... ], {a, "b c": .x, (.k): .v, $v}
+  ... as $x | ...   $__loc__   select empty length keys has in contains startswith endswith
+  ascii_downcase ascii_upcase tostring tonumber type IN any all map test match
+  (regular expressions: the syntax Oniguruma and JavaScript read alike, flags "g" and "i")
+
+  split.ts --select '.Records[] | {eventTime, eventName, user: .userIdentity.arn}' work/json
+  split.ts --select '.Records[] | select(.eventName | test("^(Create|Delete)"))' work/json`;
 
 await main("split", async () => {
   const { help, extra, positionals } = readConfig([], args(), env(), FLAGS);

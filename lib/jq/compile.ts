@@ -14,8 +14,12 @@
  * operand and evaluate the right one only when the left does not decide.
  */
 import { index, iterate, iterationError, lookup, negate, NO_VALUE } from "./access.ts";
-import type { ComparisonOperator, Node } from "./ast.ts";
-import { compareValues, isTruthy, valuesEqual } from "./order.ts";
+import type { ComparisonOperator, Node, ObjectEntry } from "./ast.ts";
+import { compileCall } from "./calls.ts";
+import { dumpTruncated } from "./dump.ts";
+import { JqRuntimeError } from "./errors.ts";
+import { buildObject } from "./json.ts";
+import { compareValues, kindName, isTruthy, valuesEqual } from "./order.ts";
 
 export type Emit = (value: unknown) => void;
 export type Filter = (input: unknown, emit: Emit) => void;
@@ -37,12 +41,22 @@ const COMPARE: Readonly<Record<ComparisonOperator, (left: unknown, right: unknow
   ">=": (l, r) => compareValues(l, r) >= 0,
 };
 
-function fromSingle(single: SingleFilter): Compiled {
+/** A filter with exactly one output, given as a function. */
+export function fromSingle(single: SingleFilter): Compiled {
   return { single, stream: (input, emit) => emit(single(input)) };
 }
 
+/** A variable's current value, shared by the closures of its binding and its uses. */
+interface Cell {
+  value: unknown;
+}
+type Scope = ReadonlyMap<string, Cell>;
+
+const NO_SCOPE: Scope = new Map();
+
 /** Compiles a syntax tree into closures. */
-export function compile(node: Node): Compiled {
+export function compile(node: Node, scope: Scope = NO_SCOPE): Compiled {
+  const compile_ = (child: Node): Compiled => compile(child, scope);
   switch (node.type) {
     case "identity":
       return fromSingle((input) => input);
@@ -51,14 +65,14 @@ export function compile(node: Node): Compiled {
       return fromSingle(() => value);
     }
     case "index":
-      return compileIndex(compile(node.target), node.key, node.optional);
+      return compileIndex(compile_(node.target), node.key, node.optional);
     case "iterate":
-      return compileIterate(compile(node.target), node.optional);
+      return compileIterate(compile_(node.target), node.optional);
     case "pipe":
-      return compilePipe(compile(node.left), compile(node.right));
+      return compilePipe(compile_(node.left), compile_(node.right));
     case "comma": {
-      const left = compile(node.left).stream;
-      const right = compile(node.right).stream;
+      const left = compile_(node.left).stream;
+      const right = compile_(node.right).stream;
       return {
         stream: (input, emit) => {
           left(input, emit);
@@ -67,24 +81,47 @@ export function compile(node: Node): Compiled {
       };
     }
     case "and":
-      return compileLogical(compile(node.left), compile(node.right), false);
+      return compileLogical(compile_(node.left), compile_(node.right), false);
     case "or":
-      return compileLogical(compile(node.left), compile(node.right), true);
+      return compileLogical(compile_(node.left), compile_(node.right), true);
     case "compare":
-      return compileComparison(compile(node.left), compile(node.right), COMPARE[node.operator]);
+      return compileComparison(compile_(node.left), compile_(node.right), COMPARE[node.operator]);
     case "negate": {
-      const operand = compile(node.operand);
+      const operand = compile_(node.operand);
       const single = operand.single;
       if (single) return fromSingle((input) => negate(single(input)));
       const stream = operand.stream;
       return { stream: (input, emit) => stream(input, (value) => emit(negate(value))) };
     }
     case "select":
-      return compileSelect(compile(node.condition));
+      return compileSelect(compile_(node.condition));
     case "not":
       return fromSingle((input) => !isTruthy(input));
     case "empty":
       return { stream: () => {} };
+    case "alternative":
+      return compileAlternative(compile_(node.left), compile_(node.right));
+    case "array":
+      return compileArray(node.body === null ? undefined : compile_(node.body));
+    case "object":
+      return compileObject(node.entries, compile_);
+    case "variable": {
+      const cell = scope.get(node.name);
+      if (cell === undefined) throw new TypeError(`unbound variable $${node.name}`);
+      return fromSingle(() => cell.value);
+    }
+    case "location": {
+      const line = node.line;
+      return fromSingle(() => ({ file: "<top-level>", line }));
+    }
+    case "bind": {
+      const cell: Cell = { value: null };
+      const inner = new Map(scope);
+      inner.set(node.name, cell);
+      return compileBind(compile_(node.source), compile(node.body, inner), cell);
+    }
+    case "call":
+      return compileCall(node.name, node.args.map(compile_), node.args);
     default:
       throw new TypeError(`not a jq syntax tree node: ${JSON.stringify(node satisfies never)}`);
   }
@@ -198,4 +235,106 @@ function compileSelect(condition: Compiled): Compiled {
         if (isTruthy(value)) emit(input);
       }),
   };
+}
+
+/** `A // B`: the truthy outputs of A as they come; B only when A had none. Errors in A are not caught. */
+function compileAlternative(left: Compiled, right: Compiled): Compiled {
+  const leftSingle = left.single;
+  const rightSingle = right.single;
+  if (leftSingle && rightSingle) {
+    return fromSingle((input) => {
+      const value = leftSingle(input);
+      return isTruthy(value) ? value : rightSingle(input);
+    });
+  }
+  const leftStream = left.stream;
+  const rightStream = right.stream;
+  return {
+    stream: (input, emit) => {
+      let found = false;
+      leftStream(input, (value) => {
+        if (!isTruthy(value)) return;
+        found = true;
+        emit(value);
+      });
+      if (!found) rightStream(input, emit);
+    },
+  };
+}
+
+/** `[f]`: every output of f, or `[]`. */
+function compileArray(body: Compiled | undefined): Compiled {
+  if (body === undefined) return fromSingle(() => []);
+  const stream = body.stream;
+  return fromSingle((input) => {
+    const items: unknown[] = [];
+    stream(input, (value) => {
+      items.push(value);
+    });
+    return items;
+  });
+}
+
+/** `{k: v, ...}`: one object per combination of the keys' and values' outputs, first entry outermost. */
+function compileObject(entries: readonly ObjectEntry[], compileChild: (node: Node) => Compiled): Compiled {
+  const compiled = entries.map((entry) => ({ key: compileChild(entry.key), value: compileChild(entry.value) }));
+  const fixedKeys = entries.map((entry) => (entry.key.type === "literal" && typeof entry.key.value === "string" ? entry.key.value : undefined));
+  if (fixedKeys.every((key) => key !== undefined) && compiled.every((entry) => entry.value.single)) {
+    const keys = fixedKeys as string[];
+    const values = compiled.map((entry) => entry.value.single!);
+    return fromSingle((input) => buildObject(keys, values.map((value) => value(input))));
+  }
+  const keys: string[] = [];
+  const values: unknown[] = [];
+  const build = (position: number, input: unknown, emit: Emit): void => {
+    if (position === compiled.length) {
+      emit(buildObject(keys, values));
+      return;
+    }
+    const { key, value } = compiled[position]!;
+    key.stream(input, (name) => {
+      value.stream(input, (item) => {
+        if (typeof name !== "string") {
+          throw new JqRuntimeError(`Cannot use ${kindName(name)} (${dumpTruncated(name)}) as object key`);
+        }
+        keys.push(name);
+        values.push(item);
+        try {
+          build(position + 1, input, emit);
+        } finally {
+          keys.pop();
+          values.pop();
+        }
+      });
+    });
+  };
+  return { stream: (input, emit) => build(0, input, emit) };
+}
+
+/** `source as $name | body`: the body once per output of source, with the variable set to it. */
+function compileBind(source: Compiled, body: Compiled, cell: Cell): Compiled {
+  const sourceSingle = source.single;
+  const bodySingle = body.single;
+  const run = (value: unknown, input: unknown, emit: Emit): void => {
+    const saved = cell.value;
+    cell.value = value;
+    try {
+      body.stream(input, emit);
+    } finally {
+      cell.value = saved;
+    }
+  };
+  if (sourceSingle && bodySingle) {
+    return fromSingle((input) => {
+      const saved = cell.value;
+      cell.value = sourceSingle(input);
+      try {
+        return bodySingle(input);
+      } finally {
+        cell.value = saved;
+      }
+    });
+  }
+  const sourceStream = source.stream;
+  return { stream: (input, emit) => sourceStream(input, (value) => run(value, input, emit)) };
 }

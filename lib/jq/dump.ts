@@ -3,6 +3,7 @@
  * quote the offending value in runtime error messages exactly as jq 1.6/1.7 do,
  * including the byte-level truncation to 11 bytes plus "...".
  */
+import { keysInOrder } from "./json.ts";
 import { Kind, kindOf } from "./order.ts";
 
 const DOUBLE_MAX = 1.7976931348623157e308;
@@ -41,7 +42,7 @@ export function quoteString(text: string): string {
   return quoted + '"';
 }
 
-/** Compact JSON as jq prints it with `-c` (object keys in the object's own order). */
+/** Compact JSON as jq prints it with `-c` (object keys in jq's order: document or insertion order). */
 export function dumpValue(value: unknown): string {
   switch (kindOf(value)) {
     case Kind.Null: return "null";
@@ -52,7 +53,7 @@ export function dumpValue(value: unknown): string {
     case Kind.Array: return `[${(value as readonly unknown[]).map(dumpValue).join(",")}]`;
     case Kind.Object: {
       const object = value as Record<string, unknown>;
-      return `{${Object.keys(object).map((key) => `${quoteString(key)}:${dumpValue(object[key])}`).join(",")}}`;
+      return `{${keysInOrder(object).map((key) => `${quoteString(key)}:${dumpValue(object[key])}`).join(",")}}`;
     }
   }
 }

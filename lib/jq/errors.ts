@@ -54,3 +54,15 @@ export function describePosition(source: string, position: SourcePosition): stri
     ? `line ${position.line}, column ${position.column}`
     : `column ${position.column}`;
 }
+
+/**
+ * Evaluation stopped because the answer depends on the jq version (jq 1.6 and 1.7+ give different results
+ * for this data), or on a feature trailpost implements only where all versions agree (a regular expression
+ * built at run time). trailpost refuses rather than pick one; the message says why.
+ */
+export class JqVersionError extends JqRuntimeError {
+  constructor(message: string) {
+    super(message);
+    this.name = "JqVersionError";
+  }
+}

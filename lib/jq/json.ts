@@ -19,6 +19,37 @@ export function mayReorderKeys(text: string): boolean {
 
 const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
 
+/** Keys that a JavaScript object would list before the others, in numeric order. */
+function isArrayIndexKey(key: string): boolean {
+  return ARRAY_INDEX.test(key) && Number(key) < 4294967295;
+}
+
+/**
+ * An object built by jq's object construction: keys in insertion order (a repeated key keeps its first
+ * place and takes the last value), every key an own property (even "__proto__"), and the order recorded
+ * in `documentKeyOrder` when JavaScript's would differ.
+ */
+export function buildObject(keys: readonly string[], values: readonly unknown[]): Record<string, unknown> {
+  const object: Record<string, unknown> = {};
+  let reordered = false;
+  const order: string[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (!Object.hasOwn(object, key)) {
+      order.push(key);
+      if (isArrayIndexKey(key)) reordered = true;
+    }
+    Object.defineProperty(object, key, { value: values[i], writable: true, enumerable: true, configurable: true });
+  }
+  if (reordered) documentKeyOrder.set(object, order);
+  return object;
+}
+
+/** An object's keys in jq's order: document or insertion order. */
+export function keysInOrder(object: object): readonly string[] {
+  return documentKeyOrder.get(object) ?? Object.keys(object);
+}
+
 /** Like `JSON.parse` (same values, same errors), and records document key order where JavaScript's differs. */
 export function parseJsonInOrder(text: string): unknown {
   JSON.parse(text); // validation, and the engine's own error message
@@ -62,7 +93,7 @@ export function parseJsonInOrder(text: string): unknown {
         const v = value();
         if (!Object.hasOwn(object, key)) {
           order.push(key);
-          if (ARRAY_INDEX.test(key) && Number(key) < 4294967295) reordered = true;
+          if (isArrayIndexKey(key)) reordered = true;
         }
         Object.defineProperty(object, key, { value: v, writable: true, enumerable: true, configurable: true });
         ws();

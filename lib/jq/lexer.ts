@@ -12,7 +12,8 @@ import { syntaxError, unsupported } from "./reject.ts";
 /** Operators and punctuation the subset understands. */
 export type Punctuation =
   | "." | "|" | "," | "(" | ")" | "[" | "]" | "?" | "-"
-  | "==" | "!=" | "<" | "<=" | ">" | ">=";
+  | "==" | "!=" | "<" | "<=" | ">" | ">="
+  | "{" | "}" | ":" | ";" | "//";
 
 export type Token =
   | { readonly kind: "punct"; readonly text: Punctuation; readonly start: number }
@@ -20,6 +21,8 @@ export type Token =
   | { readonly kind: "field"; readonly name: string; readonly start: number }
   | { readonly kind: "number"; readonly value: number; readonly text: string; readonly start: number }
   | { readonly kind: "string"; readonly value: string; readonly start: number }
+  /** `$name` (no space after the `$`); `$__loc__` has the name "__loc__". */
+  | { readonly kind: "variable"; readonly name: string; readonly start: number }
   /** A bare word: `select`, `not`, `true`, ... or any other (unsupported) function name. */
   | { readonly kind: "ident"; readonly name: string; readonly start: number }
   /** `and`, `or`, and jq's other reserved words (`if`, `reduce`, ...). */
@@ -49,7 +52,7 @@ const OPERATORS: ReadonlyArray<readonly [string, Punctuation | { readonly unsupp
   ["*=", { unsupported: `update-assignment operator "*="` }],
   ["/=", { unsupported: `update-assignment operator "/="` }],
   ["%=", { unsupported: `update-assignment operator "%="` }],
-  ["//", { unsupported: `alternative operator "//"` }],
+  ["//", "//"],
   ["..", { unsupported: `recursive descent ".."` }],
   ["|", "|"],
   [",", ","],
@@ -67,10 +70,10 @@ const OPERATORS: ReadonlyArray<readonly [string, Punctuation | { readonly unsupp
   ["/", { unsupported: `arithmetic operator "/"` }],
   ["%", { unsupported: `arithmetic operator "%"` }],
   ["=", { unsupported: `assignment operator "="` }],
-  [";", { unsupported: `";" (functions with several arguments, definitions)` }],
-  [":", { unsupported: `":" (slices, object construction)` }],
-  ["{", { unsupported: `object construction "{...}"` }],
-  ["}", { unsupported: `object construction "{...}"` }],
+  [";", ";"],
+  [":", ":"],
+  ["{", "{"],
+  ["}", "}"],
 ];
 
 const STRING_ESCAPES: Readonly<Record<string, string>> = {
@@ -89,7 +92,7 @@ const isHexDigit = (c: string): boolean => /^[0-9a-fA-F]$/.test(c);
 
 /** Sticky patterns, matched at a given offset without slicing the source. */
 const WORD = /(?:[a-zA-Z_][a-zA-Z_0-9]*::)*[a-zA-Z_][a-zA-Z_0-9]*/y;
-const VARIABLE = /\$(?:[a-zA-Z_][a-zA-Z_0-9]*::)*[a-zA-Z_][a-zA-Z_0-9]*/y;
+const VARIABLE = /\$((?:[a-zA-Z_][a-zA-Z_0-9]*::)*[a-zA-Z_][a-zA-Z_0-9]*)/y;
 const FORMAT = /@[a-zA-Z0-9_]+/y;
 const NUMBER = /(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?/y;
 const UNICODE_ESCAPE_DIGITS = /[a-zA-Z0-9]{0,4}/y;
@@ -114,10 +117,7 @@ export class Lexer {
 
     if (c === '"') return this.readString(start);
     if (c === "#") throw unsupported(source, start, "comments");
-    if (c === "$") {
-      const name = matchAt(VARIABLE, source, start)?.[0];
-      throw unsupported(source, start, name === undefined ? `variables ("$")` : `variable "${name}"`);
-    }
+    if (c === "$") return this.readVariable(start);
     if (c === "@") {
       const name = matchAt(FORMAT, source, start)?.[0];
       if (name !== undefined) throw unsupported(source, start, `format string "${name}"`);
@@ -151,6 +151,31 @@ export class Lexer {
       else break;
     }
     this.offset = i;
+  }
+
+  /**
+   * `$name`. jq 1.6 lexes `$` and the name apart (so `$ x` and `$__loc__` work there), jq 1.7 as one
+   * token (so `$ x` does not, and keywords become names): only the spelling both read alike is accepted.
+   */
+  private readVariable(start: number): Token {
+    const source = this.source;
+    const name = matchAt(VARIABLE, source, start)?.[1];
+    if (name === undefined) {
+      if (/^[ \t\n]/.test(source.slice(start + 1))) {
+        throw unsupported(source, start, `a space after "$" (jq 1.6 reads "$ x" as $x, jq 1.7 rejects it)`);
+      }
+      throw syntaxError(source, start, `"$" must be followed by a variable name, as in $x`);
+    }
+    if (name.includes("::")) throw unsupported(source, start, `module variable "$${name}"`);
+    if (name === "ENV") throw unsupported(source, start, `"$ENV" (the environment)`);
+    if (name === "__prog_args" || name.startsWith("__")) {
+      if (name !== "__loc__") throw unsupported(source, start, `variable "$${name}"`);
+    }
+    if (KEYWORDS.has(name) && name !== "__loc__") {
+      throw syntaxError(source, start, `keyword "${name}" cannot be a variable name in jq 1.6`);
+    }
+    this.offset = start + 1 + name.length;
+    return { kind: "variable", name, start };
   }
 
   /** `.name` (jq's FIELD token). */
@@ -290,5 +315,6 @@ export function describeToken(token: Token): string {
     case "string": return `string ${JSON.stringify(token.value)}`;
     case "ident": return `"${token.name}"`;
     case "keyword": return `keyword "${token.name}"`;
+    case "variable": return `variable "$${token.name}"`;
   }
 }

@@ -6,8 +6,9 @@ import { describePosition, JqSyntaxError, positionAt } from "./errors.ts";
 
 /** What the subset covers, quoted in every "unsupported" message. */
 export const SUPPORTED_SUMMARY =
-  `., .a, ."a b", .["a"], .[], .[n], ? after those, |, ",", (), select(), ` +
-  `comparisons, and/or/not, empty, literals`;
+  `., .a, ."a b", .["a"], .[], .[n], ? after those, |, ",", (), //, comparisons, and/or/not, literals, ` +
+  `[...], {...}, ... as $x | ..., $__loc__, select, empty, length, keys, has, in, contains, startswith, endswith, ` +
+  `ascii_downcase, ascii_upcase, tostring, tonumber, type, IN, any, all, map, test, match`;
 
 /** A program jq itself would not compile. */
 export function syntaxError(source: string, offset: number, problem: string): JqSyntaxError {

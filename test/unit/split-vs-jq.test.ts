@@ -3,10 +3,12 @@
  * generated day in today's shape, for a corpus of supported programs. Each output line must parse to the same
  * JSON value as jq's line, in the same order (number spelling and key order may differ). And split.ts itself, run
  * as a user runs it over the demo bucket, prints the same records as `gzip -dc | jq -c .Records[]`.
+ * Projections (values the program builds) are compared as text too: split prints them byte for byte as jq 1.6.
+ * ingest refuses projections (exit 2, naming the construct and suggesting split.ts).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,7 +34,23 @@ const PROGRAMS = [
   ".Records[-1]",
   ".Records[] | select(.responseElements | not) | .eventName, .awsRegion",
   "(.Records | length)?, .Records[0].eventTime",
+  ".Records[] | {eventTime, eventName, user: .userIdentity.arn}",
+  ".Records[] | {eventName, \"source ip\": .sourceIPAddress, rp: .requestParameters}",
+  ".Records[] | [.eventTime, .eventName, .awsRegion, (.resources | length)]",
+  ".Records[] | select(.eventName | test(\"^(Run|Terminate|Describe)Instances\")) | .eventID // .eventTime",
+  ".Records[] | select(.eventSource | IN(\"ec2.amazonaws.com\", \"iam.amazonaws.com\")) | {eventSource, eventName}",
+  ".Records[] | select(has(\"errorCode\")) | {eventName, errorCode}",
+  ".Records[] | select(.userIdentity.arn // \"\" | endswith(\"root\")) | .eventName",
+  ".Records[] | .userIdentity.type // \"none\" | ascii_downcase",
+  ".Records[] | select(.resources // [] | any(.type == \"AWS::S3::Object\")) | .eventID",
+  ".Records[] | . as $r | {t: $r.eventTime, keys: (keys | length)}",
+  "[.Records[] | .eventName] | length",
+  ".Records | map(.eventName) | length",
+  ".Records[] | .requestParameters | tostring",
 ];
+
+/** Programs whose outputs are built by the program: split prints them exactly as jq 1.6's jq -c does. */
+const PROJECTIONS = PROGRAMS.filter((p) => /[{[]|tostring|ascii_downcase|length/.test(p.replace(/^\.Records\[\]/, "")) && !p.startsWith("(.Records"));
 
 const dir = mkdtempSync(join(tmpdir(), "trailpost-split-jq-"));
 const files: string[] = [];
@@ -74,6 +92,34 @@ for (const source of PROGRAMS) {
     assert.ok(ours.length > 0 || source.includes("RunInstances"), `${source} produced outputs`);
   });
 }
+
+for (const source of PROJECTIONS) {
+  test(`split --select '${source}' prints jq -c's text, byte for byte`, () => {
+    const lines: string[] = [];
+    for (const file of files) selectFromText(readFileSync(file, "utf8"), parseProgram(source), (text) => lines.push(text));
+    const theirs = execFileSync(jq, ["-c", source, ...files], { encoding: "utf8", maxBuffer: 1 << 28 }).split("\n").filter(Boolean);
+    assert.equal(lines.length, theirs.length, "same number of outputs");
+    for (let i = 0; i < lines.length; i++) assert.equal(lines[i], theirs[i], `output ${i + 1}`);
+  });
+}
+
+test("split.ts prints a projection over the demo bucket as jq -c does; ingest refuses it (exit 2, naming it)", () => {
+  const program = ".Records[] | {eventTime, eventName, user: .userIdentity.arn}";
+  const ours = execFileSync(process.execPath, ["--import", "tsx", join(repoRoot, "scripts", "split.ts"), "--select", program, demo], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const gz = (readdirSync(demo, { recursive: true }) as string[]).filter((f) => f.endsWith(".json.gz")).sort().map((f) => join(demo, f));
+  const theirs = execFileSync("sh", ["-c", `gzip -dc "$@" | ${jq} -c '${program}'`, "sh", ...gz], { encoding: "utf8", maxBuffer: 1 << 28 });
+  assert.equal(ours, theirs);
+  assert.equal(ours.trim().split("\n").length, 513);
+
+  const ingest = spawnSync(process.execPath, ["--import", "tsx", join(repoRoot, "scripts", "ingest.ts"), "--bucket", "trailpost-demo", "--date", "2013-12-07", "--select", program], {
+    encoding: "utf8", env: { ...process.env, ES_URL: "http://127.0.0.1:9", AWS_ENDPOINT_URL: "http://127.0.0.1:9" },
+  });
+  assert.equal(ingest.status, 2, ingest.stderr);
+  assert.match(ingest.stderr, /^ingest: --select: this program's outputs are not whole CloudTrail records/);
+  assert.match(ingest.stderr, /object construction "\{\.\.\.\}" at column 14/);
+  assert.ok(ingest.stderr.includes(`use split.ts --select '${program}'`), ingest.stderr);
+  assert.equal(ingest.stdout, "");
+});
 
 test("split.ts over the demo bucket prints what gzip -dc | jq -c .Records[] prints", () => {
   const ours = execFileSync(process.execPath, ["--import", "tsx", join(repoRoot, "scripts", "split.ts"), demo], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });

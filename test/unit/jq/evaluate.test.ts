@@ -136,3 +136,47 @@ describe("jq's rendering of values in error messages", () => {
     assert.equal(message("-.", [1e-7, "x"]), `array ([1e-07,"x"]) cannot be negated`);
   });
 });
+
+describe("construction, bindings and printing", () => {
+  test("objects keep jq's insertion order, integer-like keys included, when printed and iterated", async () => {
+    const { dumpValue } = await import("../../../lib/jq/dump.ts");
+    const [built] = all(`{"1": 1, "0": 2, a: 3, "1": 4}`, null);
+    assert.equal(dumpValue(built), `{"1":4,"0":2,"a":3}`);
+    assert.deepEqual(all(`{"1": 1, "0": 2} | [.[]], keys, tostring`, null), [[1, 2], ["0", "1"], `{"1":1,"0":2}`]);
+  });
+
+  test("a __proto__ key is an own key, and nothing is polluted", () => {
+    const [built] = all(`{__proto__: {polluted: true}, a: 1}`, null) as [Record<string, unknown>];
+    assert.ok(Object.hasOwn(built, "__proto__"));
+    assert.equal(Object.getPrototypeOf(built), Object.prototype);
+    assert.equal(({} as Record<string, unknown>)["polluted"], undefined);
+    assert.deepEqual(all(`{__proto__: 1} | keys, has("__proto__"), .__proto__`, null), [["__proto__"], true, 1]);
+  });
+
+  test("outputs built before a runtime error still flow, then the error", () => {
+    const outputs = evaluate(parseProgram(`.[] | {a: .a}`), [{ a: 1 }, 2]);
+    assert.deepEqual(outputs.next().value, { a: 1 });
+    assert.throws(() => outputs.next(), new JqRuntimeError(`Cannot index number with string "a"`));
+  });
+
+  test("a variable keeps its value when the same program runs again inside an output callback", () => {
+    const program = parseProgram(`.[] as $x | [$x, ($x | tostring)]`);
+    const seen: unknown[] = [];
+    forEachOutput(program, [1, 2], (outer) => {
+      forEachOutput(program, ["a"], (inner) => seen.push(inner));
+      seen.push(outer);
+    });
+    assert.deepEqual(seen, [["a", "a"], [1, "1"], ["a", "a"], [2, "2"]]);
+  });
+
+  test("object construction loops over keys and values in jq's order, the first entry outermost", () => {
+    assert.deepEqual(all(`{a: (1, 2), b: (3, 4)}`, null), [{ a: 1, b: 3 }, { a: 1, b: 4 }, { a: 2, b: 3 }, { a: 2, b: 4 }]);
+    assert.deepEqual(all(`{("x", "y"): (1, 2)}`, null), [{ x: 1 }, { x: 2 }, { y: 1 }, { y: 2 }]);
+    assert.throws(() => all(`{(.k): 1}`, { k: 1 }), new JqRuntimeError(`Cannot use number (1) as object key`));
+    assert.deepEqual(all(`{(.k): empty}`, { k: 1 }), []);
+  });
+
+  test("$__loc__ is the line of the program, as jq reports it", () => {
+    assert.deepEqual(all(`1,\n\n$__loc__`, null), [1, { file: "<top-level>", line: 3 }]);
+  });
+});

@@ -40,3 +40,20 @@ test("parseJsonInOrder gives the same values and errors as JSON.parse", () => {
   assert.equal(Object.getPrototypeOf(parseJsonInOrder('{"__proto__":{"x":1}}')), Object.prototype, "__proto__ is a plain key");
   assert.throws(() => parseJsonInOrder('{"1":}'), SyntaxError);
 });
+
+/** The printed text of objects with integer-like keys: jq prints them in document (or construction) order. */
+const printed: [string, string][] = [
+  [".Records[0].requestParameters", '{"Records":[{"requestParameters":{"name":"n","3":"three","1":"one"}}]}'],
+  [".", '{"b":{"1":1,"0":0},"0":[{"9":1,"8":2}]}'],
+  [".Records[] | {x: .m, \"2\": 1, \"1\": 2}", '{"Records":[{"m":{"k":1,"7":2}}]}'],
+  [".Records[] | .m | tostring", '{"Records":[{"m":{"k":1,"7":2,"0":3}}]}'],
+];
+
+for (const [program, text] of printed) {
+  test(`${program} prints objects in jq's key order, as jq -c does`, () => {
+    const ours: string[] = [];
+    selectFromText(text, parseProgram(program), (line) => ours.push(line));
+    const theirs = execFileSync(jq, ["-c", program], { input: text, encoding: "utf8" }).trim().split("\n");
+    assert.deepEqual(ours, theirs);
+  });
+}
