@@ -7,14 +7,16 @@
  */
 import { ConfigError, daysOf, readConfig, usage, type SettingName } from "../lib/config.ts";
 import { Ledger } from "../lib/ledger.ts";
-import { s3Objects } from "../lib/cloudtrail/objects.ts";
+import { listDayObjects, s3Objects } from "../lib/cloudtrail/objects.ts";
+import { expectObjects } from "../lib/progress/expected.ts";
 import { indexRecords, prepareIndex } from "../lib/search/indexer.ts";
 import { gunzip } from "../lib/streams/gunzip.ts";
 import { DEFAULT_PROGRAM, select } from "../lib/streams/select.ts";
-import { awsFrom, bytes, deadLetterNote, INDEXING, indexingFrom, indexingSummary, locationFrom, main, plural, printFailures, programOf, s3From } from "./common.ts";
+import { awsFrom, bytes, deadLetterNote, INDEXING, indexingFrom, indexingSummary, locationFrom, main, plural, programOf, s3From } from "./common.ts";
 import { args, decompress, env } from "./platform.ts";
+import { OUTPUT, runOutput } from "./progress.ts";
 
-const SETTINGS: SettingName[] = ["bucket", "prefix", "accounts", "regions", "orgId", "date", "from", "to", "region", "profile", "endpoint", "s3Endpoint", ...INDEXING];
+const SETTINGS: SettingName[] = ["bucket", "prefix", "accounts", "regions", "orgId", "date", "from", "to", "region", "profile", "endpoint", "s3Endpoint", ...INDEXING, ...OUTPUT];
 const FLAGS = { select: { env: "", flag: "--select", help: `jq program choosing the records (default ${DEFAULT_PROGRAM})` } };
 const HELP = `usage: ingest.ts --bucket BUCKET --date YYYY-MM-DD [--es-url URL]
 
@@ -30,7 +32,12 @@ await main("ingest", async () => {
   const s3 = s3From(awsFrom(values));
   const ledger = new Ledger();
   const indexing = indexingFrom("ingest", values, ledger);
+  const out = runOutput("ingest", values, ledger, "indexing");
+  if (out.quiet) indexing.options.onRetry = () => {};
   const started = Date.now();
+  out.start();
+  const counting = new AbortController();
+  void expectObjects(listDayObjects(s3, location, days), ledger, counting.signal);
 
   let completed = false;
   let engine;
@@ -42,18 +49,28 @@ await main("ingest", async () => {
     await indexRecords(records, indexing.client, indexing.options);
     completed = true;
   } finally {
+    out.stop();
+    counting.abort();
     await indexing.deadLetters.finish(completed);
   }
 
   const o = ledger.objects;
   const seconds = (Date.now() - started) / 1000;
-  printFailures("ingest", ledger);
-  console.error(
-    `ingest: ${plural(o.read, "log object")} read (${bytes(ledger.bytes.read)} of JSON) from s3://${location.bucket}/${location.prefix ?? ""}; ` +
-      `skipped ${o.skipped.digest} digest, ${o.skipped.insight} insight, ${o.skipped.other} other; failed ${o.failed}`,
-  );
-  console.error(`ingest: ${indexingSummary(ledger, indexing.options.stats)} → ${indexing.options.indexPrefix}-* on ${indexing.client.describe()} (${engine.distribution} ${engine.version}) in ${seconds.toFixed(1)} s`);
   const note = deadLetterNote("ingest", ledger, indexing.deadLetters);
-  if (note) console.error(note);
-  return ledger.clean ? 0 : 1;
+  return out.end(ledger.clean ? 0 : 1, {
+    lines: [
+      `ingest: ${plural(o.read, "log object")} read (${bytes(ledger.bytes.read)} of JSON) from s3://${location.bucket}/${location.prefix ?? ""}; ` +
+        `skipped ${o.skipped.digest} digest, ${o.skipped.insight} insight, ${o.skipped.other} other; failed ${o.failed}`,
+      `ingest: ${indexingSummary(ledger, indexing.options.stats)} → ${indexing.options.indexPrefix}-* on ${indexing.client.describe()} (${engine.distribution} ${engine.version}) in ${seconds.toFixed(1)} s`,
+    ],
+    notes: note ? [note] : [],
+    extra: {
+      source: `s3://${location.bucket}/${location.prefix ?? ""}`,
+      target: indexing.client.describe(),
+      indexPrefix: indexing.options.indexPrefix,
+      engine: { distribution: engine.distribution, version: engine.version },
+      concurrency: indexing.options.stats,
+      deadLetterFile: ledger.records.deadLettered ? indexing.deadLetters.path : null,
+    },
+  });
 });
