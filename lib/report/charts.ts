@@ -151,9 +151,12 @@ export function niceScale(max: number): { top: number; step: number } {
   return { top: Math.ceil(max / step) * step, step };
 }
 
-/** HTML (and SVG-in-HTML) text and attribute escaping. */
+/**
+ * HTML (and SVG-in-HTML) text and attribute escaping. ASCII control characters are references too, so that a
+ * carriage return survives the parser's newline normalisation (NUL cannot: the parser makes it U+FFFD).
+ */
 export function esc(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return value.replace(/[&<>"'\u0000-\u001f\u007f]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 export function fmt(n: number): string {

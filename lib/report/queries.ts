@@ -42,7 +42,7 @@ const DAY = 86_400_000;
 export function reportWindow(days: readonly string[]): ReportWindow {
   if (!days.length) throw new RangeError("a report needs at least one day");
   const sorted = [...days].sort();
-  for (const d of sorted) if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`))) throw new RangeError(`not a day: ${JSON.stringify(d)}`);
+  for (const d of sorted) if (!isDay(d)) throw new RangeError(`not a day: ${JSON.stringify(d)}`);
   const start = Date.parse(`${sorted[0]}T00:00:00Z`);
   const end = Date.parse(`${sorted.at(-1)}T00:00:00Z`) + DAY;
   return {
@@ -147,6 +147,11 @@ export function earlierRegionsBody(w: ReportWindow): Record<string, unknown> {
     query: range(w.earlier.gte, w.earlier.lt),
     aggs: { regions: terms("awsRegion", 100) },
   };
+}
+
+/** A calendar day as YYYY-MM-DD (Date.parse alone takes 2024-02-31 for March 2). */
+function isDay(d: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
 }
 
 function iso(ms: number): string {
