@@ -118,7 +118,7 @@ function regionsNote(r: Report): string {
   const span = `${e.gte.slice(0, 10)} to ${new Date(Date.parse(e.lt) - 1).toISOString().slice(0, 10)}`;
   if (!e.total) return `<p class="meta" data-earlier="0">No events indexed in the 30 days before (${esc(span)}): no region can be called new.</p>`;
   if (!r.regions.new.length) return `<p class="ok" data-earlier="${e.total}">Every region was already seen in the 30 days before (${esc(span)}, ${fmt(e.total)} events).</p>`;
-  return `<p class="alert" data-earlier="${e.total}">${r.regions.new.length === 1 ? "1 region was" : `${r.regions.new.length} regions were`} not seen in the 30 days before (${esc(span)}, ${fmt(e.total)} events): ${esc(r.regions.new.map((n) => n.key).join(", "))}.</p>`;
+  return `<p class="alert" data-earlier="${e.total}">${r.regions.new.length === 1 ? "1 region was" : `${r.regions.new.length} regions were`} not seen in the 30 days before (${esc(span)}, ${fmt(e.total)} events): ${esc(r.regions.new.map((n) => visible(n.key)).join(", "))}.</p>`;
 }
 
 function newRegionsTable(r: Report): string {
