@@ -30,18 +30,21 @@ await main("report", async () => {
   const path = extra.out ?? join("work", days.length === 1 ? days[0]! : `${days[0]}_${days.at(-1)}`, "report.html");
   const client = searchFrom(values);
   const started = Date.now();
+  const json = values.json === "true" || values.json === "1";
+  const seconds = () => (Date.now() - started) / 1000;
   let report;
   try {
     report = await readReport(client, { indexPrefix: indexPrefixOf(values), days });
   } catch (error) {
-    if (error instanceof ReportError) return console.error(`report: ${error.message}`), 1;
-    throw error;
+    if (!(error instanceof ReportError)) throw error;
+    if (json) console.log(JSON.stringify({ script: "report", exitCode: 1, ok: false, seconds: seconds(), path: null, error: error.message }));
+    else console.error(`report: ${error.message}`);
+    return 1;
   }
   const html = new TextEncoder().encode(renderReport(report));
   await writeBytes(path, html);
-  if (values.json === "true" || values.json === "1") {
-    const seconds = (Date.now() - started) / 1000;
-    console.log(JSON.stringify({ script: "report", exitCode: 0, ok: true, seconds, path, indices: report.indices, target: report.target, events: report.total, bytes: html.length }));
+  if (json) {
+    console.log(JSON.stringify({ script: "report", exitCode: 0, ok: true, seconds: seconds(), path, indices: report.indices, target: report.target, events: report.total, bytes: html.length }));
   } else if (values.quiet !== "true" && values.quiet !== "1") {
     console.error(`report: ${plural(report.total, "event")} in ${report.indices} → ${path} (${bytes(html.length)})`);
   }

@@ -200,9 +200,28 @@ test("a day that was never ingested: exit 1 naming the index, no page; a bad dat
   assert.equal(existsSync(page), false);
   const bad = await runScript("report.ts", ["--date", "2024-02-30"], { ES_URL: stack.search });
   assert.equal(bad.code, 2, bad.stderr);
-  const json = await runScript("report.ts", ["--date", DAY, "--out", page, "--json"], { ES_URL: stack.search, INDEX_PREFIX: prefix });
+  const noneJson = await runScript("report.ts", ["--date", "2001-01-01", "--out", page, "--json"], { ES_URL: stack.search, INDEX_PREFIX: prefix });
+  assert.equal(noneJson.code, 1);
+  assert.deepEqual(JSON.parse(noneJson.stdout), { ...JSON.parse(noneJson.stdout), script: "report", exitCode: 1, ok: false, path: null });
+  assert.match(JSON.parse(noneJson.stdout).error, /no index/);
+});
+
+test("--json; and credentials in ES_URL or an API key never reach the page or the output", async () => {
+  const page = join(work, "secret.html");
+  const password = "pa55-Report-Secret-9f3k";
+  const apiKey = "apikey-Report-Secret-77Q";
+  const url = new URL(stack.search);
+  url.username = "reader";
+  url.password = password;
+  const json = await runScript("report.ts", ["--date", DAY, "--out", page, "--json"], { ES_URL: url.href, INDEX_PREFIX: prefix });
+  assert.equal(json.code, 0, json.stderr);
   const summary = JSON.parse(json.stdout);
   assert.deepEqual([summary.script, summary.exitCode, summary.path, summary.events], ["report", 0, page, await countDocuments(stack.search, `${prefix}-2024.03.04`)]);
+  const withKey = await runScript("report.ts", ["--date", DAY, "--out", page], { ES_URL: stack.search, ES_API_KEY: apiKey, INDEX_PREFIX: prefix });
+  assert.equal(withKey.code, 0, withKey.stderr);
+  for (const text of [json.stdout, json.stderr, withKey.stdout, withKey.stderr, readFileSync(page, "utf8")]) {
+    assert.ok(!text.includes(password) && !text.includes(apiKey) && !text.includes("reader:"), "a secret in the output or the page");
+  }
 });
 
 function attackRecords(): string[] {
