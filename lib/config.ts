@@ -81,6 +81,8 @@ export const SETTINGS = {
   shards: { env: "INDEX_SHARDS", flag: "--index-shards", help: "primary shards of new indices (default 1)", check: positive("INDEX_SHARDS") },
   replicas: { env: "INDEX_REPLICAS", flag: "--index-replicas", help: "replicas of new indices (default: the engine's)", check: count("INDEX_REPLICAS") },
   refreshInterval: { env: "INDEX_REFRESH_INTERVAL", flag: "--index-refresh-interval", help: "refresh interval of new indices, e.g. 30s", check: pattern("INDEX_REFRESH_INTERVAL", /^(-1|\d+(ms|s|m|h))$/, "a time like 30s") },
+  quiet: { env: "TRAILPOST_QUIET", flag: "--quiet", help: "no progress and no summary; failures are still printed (true/false)", boolean: true, check: pattern("TRAILPOST_QUIET", /^(true|false|1|0)$/, "true or false") },
+  json: { env: "TRAILPOST_JSON", flag: "--json", help: "print the end summary as one JSON object (true/false)", boolean: true, check: pattern("TRAILPOST_JSON", /^(true|false|1|0)$/, "true or false") },
   lifecyclePolicy: { env: "INDEX_LIFECYCLE_POLICY", flag: "--index-lifecycle-policy", help: "ILM (Elasticsearch) or ISM (OpenSearch) policy for new indices", check: pattern("INDEX_LIFECYCLE_POLICY", /^[\w.-]{1,255}$/, "a policy name") },
 } satisfies Record<string, Setting>;
 

@@ -14,6 +14,11 @@ export class Ledger {
   readonly objects = { listed: 0, read: 0, failed: 0, skipped: { digest: 0, insight: 0, other: 0, refused: 0 } };
   readonly records = { read: 0, indexed: 0, duplicates: 0, deadLettered: 0, retried: 0 };
   readonly bytes = { read: 0 };
+  /**
+   * What the run expects to read, once known (objects after listing, bytes from file sizes): progress shows
+   * done/total and an ETA from it. Undefined while unknown; never part of the balance.
+   */
+  readonly expected: { objects?: number; bytes?: number } = {};
   readonly failures: Failure[] = [];
   /** Documents landed per index. */
   readonly perIndex = new Map<string, number>();

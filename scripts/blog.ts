@@ -2,8 +2,9 @@
  * `make ingest DATE=2013-12-07`: the 2013 blog post, step by step, as it was meant to work.
  *
  * Runs copy, gunzip, split and bulk for the day, one script each, with every step's output under
- * `work/<DATE>/` (s3/, json/, records.ndjson) so you can look at it as the blog did. Ends with the document
- * count per index and the top 10 eventNames, from a real query.
+ * `work/<DATE>/` (s3/, json/, records.ndjson) so you can look at it as the blog did. Then the document count
+ * per index and the top 10 eventNames, from a real query, and last the day's report (report.ts), whose path
+ * it prints: `work/<DATE>/report.html`.
  *
  * With no bucket configured it uses the local stack and the demo bucket `trailpost-demo`, seeded from
  * fixtures/demo-bucket/; with no cluster configured, the local search engine. With CLOUDTRAIL_BUCKET (and AWS
@@ -76,15 +77,19 @@ await main("ingest", async () => {
   ];
   let worst = 0;
   for (const [i, step] of steps.entries()) {
-    console.error(`\n[${i + 1}/4] ${step.title}`);
+    console.error(`\n[${i + 1}/5] ${step.title}`);
     const code = await runStep(step.script, step.args, childEnv, step.stdout);
     if (code === 2) return 2;
     worst = Math.max(worst, code);
   }
 
   console.error("");
-  await report(childEnv, days);
-  return worst;
+  await counts(childEnv, days);
+  const page = join(work, "report.html");
+  console.error(`\n[5/5] report   (aggregations on the engine → ${page})`);
+  const code = await runStep("report.ts", [...dayArgs, "--out", page], childEnv);
+  if (code === 2) return 2;
+  return Math.max(worst, code);
 });
 
 async function runStep(script: string, stepArgs: string[], childEnv: Record<string, string | undefined>, stdoutFile?: string): Promise<number> {
@@ -117,7 +122,7 @@ async function seedDemoBucket(s3: S3): Promise<number> {
 }
 
 /** Documents per index, and the top 10 eventNames of the day's indices, from the engine itself. */
-async function report(childEnv: Record<string, string | undefined>, days: string[]): Promise<void> {
+async function counts(childEnv: Record<string, string | undefined>, days: string[]): Promise<void> {
   const values = readConfig(INDEXING, [], childEnv).values;
   const client = searchFrom(values);
   const prefix = indexPrefixOf(values);

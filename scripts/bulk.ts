@@ -11,8 +11,12 @@ import { readConfig, usage, ConfigError } from "../lib/config.ts";
 import { Ledger } from "../lib/ledger.ts";
 import { ndjsonRecords } from "../lib/search/ndjson.ts";
 import { indexRecords, prepareIndex } from "../lib/search/indexer.ts";
-import { deadLetterNote, INDEXING, indexingFrom, indexingSummary, main, printFailures } from "./common.ts";
+import { countBytes } from "../lib/progress/expected.ts";
+import { deadLetterNote, INDEXING, indexingFrom, indexingSummary, main } from "./common.ts";
 import { args, env, fileStream, listFiles, stdin } from "./platform.ts";
+import { fileSizes, OUTPUT, runOutput } from "./progress.ts";
+
+const SETTINGS = [...INDEXING, ...OUTPUT];
 
 const HELP = `usage: bulk.ts [FILE ...]
 
@@ -21,27 +25,41 @@ A dead-letter file is replayed as it is: each line's "record" is indexed again, 
 again replaces the file's lines (a replay never reads its own output).`;
 
 await main("bulk", async () => {
-  const { values, help, positionals } = readConfig(INDEXING, args(), env());
-  if (help) return console.log(usage(HELP, INDEXING)), 0;
+  const { values, help, positionals } = readConfig(SETTINGS, args(), env());
+  if (help) return console.log(usage(HELP, SETTINGS)), 0;
   const ledger = new Ledger();
   const files = positionals.length && !(positionals.length === 1 && positionals[0] === "-")
     ? (await listFiles(positionals, (p) => /\.(nd)?json(l)?$/.test(p))).map((f) => f.path)
     : [];
   if (positionals.length && !files.length) throw new ConfigError([`no NDJSON files under ${positionals.join(", ")}`]);
   const indexing = indexingFrom("bulk", values, ledger, files.length ? files : "stdin");
+  const out = runOutput("bulk", values, ledger, "indexing");
+  if (out.quiet) indexing.options.onRetry = () => {};
+  if (files.length) Object.assign(ledger.expected, { objects: files.length, bytes: fileSizes(files) });
+  out.start();
 
   let completed = false;
+  let engine;
   try {
-    const engine = await prepareIndex(indexing.client, indexing.options.indexPrefix, indexing.template, indexing.serverless);
-    const sources = files.length ? files.map((name) => ({ name, open: () => fileStream(name) })) : [{ name: "stdin", open: stdin }];
+    engine = await prepareIndex(indexing.client, indexing.options.indexPrefix, indexing.template, indexing.serverless);
+    const sources = files.length ? files.map((name) => ({ name, open: () => fileStream(name).pipeThrough(countBytes(ledger)) })) : [{ name: "stdin", open: () => stdin().pipeThrough(countBytes(ledger)) }];
     await indexRecords(ndjsonRecords(sources, ledger, indexing.options.deadLetter), indexing.client, indexing.options);
     completed = true;
-    printFailures("bulk", ledger);
-    console.error(`bulk: ${indexingSummary(ledger, indexing.options.stats)} → ${indexing.options.indexPrefix}-* on ${indexing.client.describe()} (${engine.distribution} ${engine.version})`);
   } finally {
+    out.stop();
     await indexing.deadLetters.finish(completed);
   }
   const note = deadLetterNote("bulk", ledger, indexing.deadLetters);
-  if (note) console.error(note);
-  return ledger.clean ? 0 : 1;
+  return out.end(ledger.clean ? 0 : 1, {
+    lines: [`bulk: ${indexingSummary(ledger, indexing.options.stats)} → ${indexing.options.indexPrefix}-* on ${indexing.client.describe()} (${engine.distribution} ${engine.version})`],
+    notes: note ? [note] : [],
+    extra: {
+      source: files.length ? files : "stdin",
+      target: indexing.client.describe(),
+      indexPrefix: indexing.options.indexPrefix,
+      engine: { distribution: engine.distribution, version: engine.version },
+      concurrency: indexing.options.stats,
+      deadLetterFile: ledger.records.deadLettered ? indexing.deadLetters.path : null,
+    },
+  });
 });

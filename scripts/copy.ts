@@ -8,14 +8,16 @@
 import { Ledger } from "../lib/ledger.ts";
 import { ConfigError, daysOf, readConfig, usage, type SettingName } from "../lib/config.ts";
 import { S3Error } from "../lib/aws/s3.ts";
-import { s3Objects } from "../lib/cloudtrail/objects.ts";
+import { listDayObjects, s3Objects } from "../lib/cloudtrail/objects.ts";
+import { expectObjects } from "../lib/progress/expected.ts";
 import { parseKey, safeRelativePath } from "../lib/cloudtrail/layout.ts";
 import { gzip } from "../lib/streams/gunzip.ts";
 import { iterate } from "../lib/streams/log-object.ts";
-import { awsFrom, bytes, locationFrom, main, plural, printFailures, s3From } from "./common.ts";
+import { awsFrom, bytes, locationFrom, main, plural, s3From } from "./common.ts";
 import { args, env, join, writeBytes } from "./platform.ts";
+import { OUTPUT, runOutput } from "./progress.ts";
 
-const SETTINGS: SettingName[] = ["bucket", "prefix", "accounts", "regions", "orgId", "date", "from", "to", "region", "profile", "endpoint", "s3Endpoint"];
+const SETTINGS: SettingName[] = ["bucket", "prefix", "accounts", "regions", "orgId", "date", "from", "to", "region", "profile", "endpoint", "s3Endpoint", ...OUTPUT];
 const OUT = { out: { env: "", flag: "--out", help: "directory to copy into (default work/<DATE>/s3)" } };
 const HELP = `usage: copy.ts --bucket BUCKET --date YYYY-MM-DD [--out DIR]
 
@@ -27,7 +29,7 @@ await main("copy", async () => {
   if (positionals.length) throw new ConfigError([`unexpected argument ${JSON.stringify(positionals[0])}`]);
   const location = locationFrom(values);
   const days = daysOf(values);
-  const out = extra.out ?? join("work", days.length === 1 ? days[0]! : `${days[0]}_${days.at(-1)}`, "s3");
+  const dir = extra.out ?? join("work", days.length === 1 ? days[0]! : `${days[0]}_${days.at(-1)}`, "s3");
   const s3 = s3From(awsFrom(values));
   const bucket = location.bucket;
   const ledger = new Ledger();
@@ -35,6 +37,10 @@ await main("copy", async () => {
   const regions = new Set<string>();
   let written = 0;
   let size = 0;
+  const out = runOutput("copy", values, ledger, "objects");
+  out.start();
+  const counting = new AbortController();
+  void expectObjects(listDayObjects(s3, location, days), ledger, counting.signal);
   try {
     for await (const object of iterate(s3Objects(s3, location, days, { ledger }))) {
       const key = object.name.slice(`s3://${bucket}/`.length);
@@ -49,9 +55,11 @@ await main("copy", async () => {
         let data: Uint8Array = new Uint8Array(await new Response(object.body).arrayBuffer());
         // fetch undoes a stored Content-Encoding: gzip; keep the .json.gz files gzip, as `aws s3 cp` does
         if (object.transportDecoded && !(data[0] === 0x1f && data[1] === 0x8b)) data = await gzip(data);
-        await writeBytes(join(out, safe.path), data);
+        await writeBytes(join(dir, safe.path), data);
         written++;
         size += data.length;
+        ledger.objects.read++;
+        ledger.bytes.read += data.length;
         const parsed = parseKey(key);
         if (parsed) {
           accounts.add(parsed.account);
@@ -64,16 +72,20 @@ await main("copy", async () => {
   } catch (error) {
     if (error instanceof S3Error) throw new Error(`listing s3://${bucket}: ${error.message}`);
     throw error;
+  } finally {
+    out.stop();
+    counting.abort();
   }
   const skipped = ledger.objects.skipped;
-  printFailures("copy", ledger);
-  console.error(
-    `copy: ${plural(written, "log object")} (${bytes(size)}) from s3://${bucket}/${location.prefix ?? ""} → ${out}` +
-      ` [${plural(accounts.size, "account")}, ${plural(regions.size, "region")}, ${plural(days.length, "day")}];` +
-      ` skipped ${skipped.digest} digest, ${skipped.insight} insight, ${skipped.other} other; refused ${skipped.refused}; failed ${ledger.objects.failed}`,
-  );
-  if (written === 0 && ledger.objects.failed === 0) {
-    console.error(`copy: no log objects for ${days.join(", ")} in s3://${bucket}: check CLOUDTRAIL_PREFIX, CLOUDTRAIL_ACCOUNTS and CLOUDTRAIL_REGIONS`);
-  }
-  return ledger.objects.failed ? 1 : 0;
+  return out.end(ledger.objects.failed ? 1 : 0, {
+    lines: [
+      `copy: ${plural(written, "log object")} (${bytes(size)}) from s3://${bucket}/${location.prefix ?? ""} → ${dir}` +
+        ` [${plural(accounts.size, "account")}, ${plural(regions.size, "region")}, ${plural(days.length, "day")}];` +
+        ` skipped ${skipped.digest} digest, ${skipped.insight} insight, ${skipped.other} other; refused ${skipped.refused}; failed ${ledger.objects.failed}`,
+    ],
+    notes: written === 0 && ledger.objects.failed === 0
+      ? [`copy: no log objects for ${days.join(", ")} in s3://${bucket}: check CLOUDTRAIL_PREFIX, CLOUDTRAIL_ACCOUNTS and CLOUDTRAIL_REGIONS`]
+      : [],
+    extra: { source: `s3://${bucket}/${location.prefix ?? ""}`, out: dir, accounts: accounts.size, regions: regions.size, days },
+  });
 });

@@ -9,8 +9,9 @@ import { ConfigError, readConfig, usage } from "../lib/config.ts";
 import { Ledger } from "../lib/ledger.ts";
 import { gunzipBody } from "../lib/streams/gunzip.ts";
 import { iterate, ObjectError } from "../lib/streams/log-object.ts";
-import { bytes, main, plural, printFailures } from "./common.ts";
+import { bytes, main, plural } from "./common.ts";
 import { args, decompress, env, listFiles, Output, outputPath, stdin, writeBytes } from "./platform.ts";
+import { OUTPUT, runOutput } from "./progress.ts";
 import { readFile } from "node:fs/promises";
 
 const OUT = { out: { env: "", flag: "--out", help: "directory for the .json files (default: beside each .gz)" } };
@@ -20,23 +21,34 @@ const HELP = `usage: gunzip.ts [FILE|DIR ...] [--out DIR]
 Decompresses CloudTrail .json.gz files (the blog's \`gzip -d\`); with no FILE, stdin to stdout.`;
 
 await main("gunzip", async () => {
-  const { help, extra, positionals } = readConfig([], args(), env(), OUT);
-  if (help) return console.log(usage(HELP, [], OUT)), 0;
+  const { values, help, extra, positionals } = readConfig(OUTPUT, args(), env(), OUT);
+  if (help) return console.log(usage(HELP, OUTPUT, OUT)), 0;
+  const ledger = new Ledger();
 
   if (positionals.length === 0 || (positionals.length === 1 && positionals[0] === "-")) {
     const out = new Output();
+    const run = runOutput("gunzip", values, ledger, "objects", "stderr");
+    run.start();
     try {
-      for await (const chunk of iterate(gunzipBody({ name: "stdin", body: stdin() }))) await out.bytes(chunk);
+      for await (const chunk of iterate(gunzipBody({ name: "stdin", body: stdin() }))) {
+        await out.bytes(chunk);
+        ledger.bytes.read += chunk.byteLength;
+      }
+      ledger.objects.read++;
     } catch (error) {
       throw error instanceof ObjectError ? new Error(`stdin: ${error.reason}`) : error;
+    } finally {
+      run.stop();
     }
     await out.flush();
-    return 0;
+    return run.end(0, { extra: { source: "stdin", out: "stdout" } });
   }
 
   const files = await listFiles(positionals, (p) => p.endsWith(".gz"));
   if (files.length === 0) throw new ConfigError([`no .gz files under ${positionals.join(", ")}`]);
-  const ledger = new Ledger();
+  const run = runOutput("gunzip", values, ledger, "objects");
+  ledger.expected.objects = files.length;
+  run.start();
   let size = 0;
   for (const file of files) {
     const target = outputPath(file, extra.out ?? "", (rel) => rel.replace(/\.gz$/, ""));
@@ -50,12 +62,14 @@ await main("gunzip", async () => {
       const data = new Uint8Array(await new Response(gunzipBody({ name: file.path, body }, decompress)).arrayBuffer());
       await writeBytes(destination, data);
       ledger.objects.read++;
+      ledger.bytes.read += data.length;
       size += data.length;
     } catch (error) {
       ledger.objectFailed(file.path, error instanceof ObjectError ? error.reason : error instanceof Error ? error.message : String(error));
     }
   }
-  printFailures("gunzip", ledger);
-  console.error(`gunzip: ${plural(ledger.objects.read, "file")} → ${bytes(size)} of JSON${extra.out ? ` in ${extra.out}` : ""}; failed ${ledger.objects.failed}`);
-  return ledger.objects.failed ? 1 : 0;
+  return run.end(ledger.objects.failed ? 1 : 0, {
+    lines: [`gunzip: ${plural(ledger.objects.read, "file")} → ${bytes(size)} of JSON${extra.out ? ` in ${extra.out}` : ""}; failed ${ledger.objects.failed}`],
+    extra: { out: extra.out ?? null },
+  });
 });

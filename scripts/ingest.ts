@@ -7,20 +7,19 @@
  */
 import { ConfigError, daysOf, readConfig, usage, type SettingName } from "../lib/config.ts";
 import { Ledger } from "../lib/ledger.ts";
-import { s3Objects } from "../lib/cloudtrail/objects.ts";
+import { listDayObjects, s3Objects } from "../lib/cloudtrail/objects.ts";
+import { s3Store } from "../lib/integrity/store.ts";
+import { Validation } from "../lib/integrity/validation.ts";
+import { expectObjects } from "../lib/progress/expected.ts";
 import { indexRecords, prepareIndex } from "../lib/search/indexer.ts";
 import { gunzip } from "../lib/streams/gunzip.ts";
 import { DEFAULT_PROGRAM, select } from "../lib/streams/select.ts";
-import { awsFrom, bytes, deadLetterNote, INDEXING, indexingFrom, indexingSummary, locationFrom, main, plural, printFailures, programOf, s3From } from "./common.ts";
+import { awsFrom, bytes, deadLetterNote, INDEXING, indexingFrom, indexingSummary, locationFrom, main, plural, programOf, s3From } from "./common.ts";
 import { args, decompress, env } from "./platform.ts";
+import { OUTPUT, runOutput } from "./progress.ts";
 import { KEY_FLAGS, publicKeysFrom } from "./public-keys.ts";
-import { annotateDocuments } from "../lib/integrity/annotate.ts";
-import { DigestIndex } from "../lib/integrity/digest-index.ts";
-import { settlePending } from "../lib/integrity/pending.ts";
-import { IntegrityBook, integrityStage } from "../lib/integrity/stage.ts";
-import { s3Store } from "../lib/integrity/store.ts";
 
-const SETTINGS: SettingName[] = ["bucket", "prefix", "accounts", "regions", "orgId", "date", "from", "to", "region", "profile", "endpoint", "s3Endpoint", ...INDEXING];
+const SETTINGS: SettingName[] = ["bucket", "prefix", "accounts", "regions", "orgId", "date", "from", "to", "region", "profile", "endpoint", "s3Endpoint", ...INDEXING, ...OUTPUT];
 const FLAGS = {
   select: { env: "", flag: "--select", help: `jq program choosing the records (default ${DEFAULT_PROGRAM})` },
   validate: { env: "CLOUDTRAIL_VALIDATE", flag: "--validate", help: "check each log file against the signed digests; documents get trailpost.integrity", boolean: true, check: (v: string) => (/^(true|false|1|0)$/.test(v) ? undefined : `CLOUDTRAIL_VALIDATE must be true or false, not ${JSON.stringify(v)}`) },
@@ -43,41 +42,50 @@ await main("ingest", async () => {
   const s3 = s3From(aws);
   const ledger = new Ledger();
   const indexing = indexingFrom("ingest", values, ledger);
+  const out = runOutput("ingest", values, ledger, "indexing");
+  if (out.quiet) indexing.options.onRetry = () => {};
   const started = Date.now();
+  out.start();
+  const counting = new AbortController();
+  void expectObjects(listDayObjects(s3, location, days), ledger, counting.signal);
 
-  // --validate: the day's digests first, then each object's verdict on its way, and on its documents
-  const validate = extra.validate === "true" || extra.validate === "1";
-  const book = new IntegrityBook();
   let completed = false;
-  let engine, digests, settled;
+  let engine, validation;
   try {
     engine = await prepareIndex(indexing.client, indexing.options.indexPrefix, indexing.template, indexing.serverless);
-    digests = validate ? await DigestIndex.load({ store: s3Store(s3), keys: await publicKeysFrom(extra, aws, values), location, days }) : undefined;
-    let objects = s3Objects(s3, location, days, { ledger }).pipeThrough(gunzip({ decompress }));
-    if (digests) objects = objects.pipeThrough(integrityStage(digests, book));
-    const records = objects.pipeThrough(select(program, { ledger }));
-    await indexRecords(records, indexing.client, { ...indexing.options, batches: digests ? annotateDocuments(book) : undefined });
+    if (extra.validate === "true" || extra.validate === "1") {
+      validation = await Validation.load({ store: s3Store(s3), keys: await publicKeysFrom(extra, aws, values), location, days });
+    }
+    const objects = s3Objects(s3, location, days, { ledger }).pipeThrough(gunzip({ decompress }));
+    const records = (validation ? validation.stage(objects) : objects).pipeThrough(select(program, { ledger }));
+    await indexRecords(records, indexing.client, { ...indexing.options, batches: validation?.batches() });
     completed = true;
-    settled = digests ? await settlePending(indexing.client, `${indexing.options.indexPrefix}-*`, book) : undefined;
+    await validation?.settle(indexing.client, `${indexing.options.indexPrefix}-*`);
   } finally {
+    out.stop();
+    counting.abort();
     await indexing.deadLetters.finish(completed);
   }
 
   const o = ledger.objects;
   const seconds = (Date.now() - started) / 1000;
-  printFailures("ingest", ledger);
-  console.error(
-    `ingest: ${plural(o.read, "log object")} read (${bytes(ledger.bytes.read)} of JSON) from s3://${location.bucket}/${location.prefix ?? ""}; ` +
-      `skipped ${o.skipped.digest} digest, ${o.skipped.insight} insight, ${o.skipped.other} other; failed ${o.failed}`,
-  );
-  console.error(`ingest: ${indexingSummary(ledger, indexing.options.stats)} → ${indexing.options.indexPrefix}-* on ${indexing.client.describe()} (${engine.distribution} ${engine.version}) in ${seconds.toFixed(1)} s`);
   const note = deadLetterNote("ingest", ledger, indexing.deadLetters);
-  if (note) console.error(note);
-  if (!digests || !settled) return ledger.clean ? 0 : 1;
-  for (const p of digests.problems) console.error(`ingest: INVALID digest ${p.subject}: ${p.reason}`);
-  for (const [object, i] of book.withStatus("invalid")) console.error(`ingest: INVALID ${object}: ${i.reason}${i.digest ? ` (${i.digest})` : ""}`);
-  for (const f of settled.failures) console.error(`ingest: FAILED to update the integrity of document ${f.id}: ${f.reason}`);
-  const d = digests.counts;
-  console.error(`ingest: integrity: ${book.describe()}; digests: ${d.valid} valid, ${d.invalid} invalid, ${d.missing} missing; ${plural(settled.updated, "document")} updated from pending or unsigned`);
-  return ledger.clean && !book.objects.invalid && !digests.problems.length && !settled.failures.length ? 0 : 1;
+  return out.end(ledger.clean && (validation?.clean ?? true) ? 0 : 1, {
+    lines: [
+      `ingest: ${plural(o.read, "log object")} read (${bytes(ledger.bytes.read)} of JSON) from s3://${location.bucket}/${location.prefix ?? ""}; ` +
+        `skipped ${o.skipped.digest} digest, ${o.skipped.insight} insight, ${o.skipped.other} other; failed ${o.failed}`,
+      `ingest: ${indexingSummary(ledger, indexing.options.stats)} → ${indexing.options.indexPrefix}-* on ${indexing.client.describe()} (${engine.distribution} ${engine.version}) in ${seconds.toFixed(1)} s`,
+      ...(validation?.summary("ingest") ?? []),
+    ],
+    notes: note ? [note] : [],
+    extra: {
+      source: `s3://${location.bucket}/${location.prefix ?? ""}`,
+      target: indexing.client.describe(),
+      indexPrefix: indexing.options.indexPrefix,
+      engine: { distribution: engine.distribution, version: engine.version },
+      concurrency: indexing.options.stats,
+      deadLetterFile: ledger.records.deadLettered ? indexing.deadLetters.path : null,
+      integrity: validation ? { objects: validation.book.objects, records: validation.book.records, digests: validation.digests.counts } : undefined,
+    },
+  });
 });

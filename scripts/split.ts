@@ -11,8 +11,9 @@ import { Ledger } from "../lib/ledger.ts";
 import { gunzipBody } from "../lib/streams/gunzip.ts";
 import { iterate } from "../lib/streams/log-object.ts";
 import { DEFAULT_PROGRAM, select } from "../lib/streams/select.ts";
-import { main, plural, printFailures, programOf } from "./common.ts";
+import { main, plural, programOf } from "./common.ts";
 import { args, decompress, env, fileObjects, listFiles, Output, stdin } from "./platform.ts";
+import { OUTPUT, runOutput } from "./progress.ts";
 
 const FLAGS = { select: { env: "", flag: "--select", help: `jq program (default ${DEFAULT_PROGRAM})` } };
 const HELP = `usage: split.ts [--select PROGRAM] [FILE|DIR ...]
@@ -32,25 +33,36 @@ Supported jq (jq 1.6's meaning; anything else is rejected with a message naming 
   split.ts --select '.Records[] | select(.eventName | test("^(Create|Delete)"))' work/json`;
 
 await main("split", async () => {
-  const { help, extra, positionals } = readConfig([], args(), env(), FLAGS);
-  if (help) return console.log(usage(HELP, [], FLAGS)), 0;
+  const { values, help, extra, positionals } = readConfig(OUTPUT, args(), env(), FLAGS);
+  if (help) return console.log(usage(HELP, OUTPUT, FLAGS)), 0;
   const program = programOf(extra.select);
   const ledger = new Ledger();
-  const objects = positionals.length === 0 || (positionals.length === 1 && positionals[0] === "-")
+  const fromStdin = positionals.length === 0 || (positionals.length === 1 && positionals[0] === "-");
+  const files = fromStdin ? [] : (await listFiles(positionals, (p) => /\.json(\.gz)?$/.test(p))).map((f) => f.path);
+  const objects = fromStdin
     ? new ReadableStream({ start: (c) => (c.enqueue({ name: "stdin", body: stdin() }), c.close()) })
-    : fileObjects((await listFiles(positionals, (p) => /\.json(\.gz)?$/.test(p))).map((f) => f.path));
+    : fileObjects(files);
+  ledger.expected.objects = fromStdin ? 1 : files.length;
+  const run = runOutput("split", values, ledger, "records", "stderr");
+  run.start();
   const out = new Output();
   let records = 0;
   const unzipped = objects.pipeThrough(
     new TransformStream({ transform: (o, c) => c.enqueue({ name: o.name, body: gunzipBody({ ...o, transportDecoded: true }, decompress) }) }),
   );
-  for await (const record of iterate(unzipped.pipeThrough(select(program, { ledger })))) {
-    if (out.closed) break;
-    await out.line(record.text);
-    records++;
+  try {
+    for await (const record of iterate(unzipped.pipeThrough(select(program, { ledger })))) {
+      if (out.closed) break;
+      await out.line(record.text);
+      records++;
+      ledger.records.read++;
+    }
+    await out.flush();
+  } finally {
+    run.stop();
   }
-  await out.flush();
-  printFailures("split", ledger);
-  console.error(`split: ${plural(ledger.objects.read, "file")}, ${plural(records, "line")} out; failed ${ledger.objects.failed}`);
-  return ledger.objects.failed ? 1 : 0;
+  return run.end(ledger.objects.failed ? 1 : 0, {
+    lines: [`split: ${plural(ledger.objects.read, "file")}, ${plural(records, "line")} out; failed ${ledger.objects.failed}`],
+    extra: { program: program.source },
+  });
 });

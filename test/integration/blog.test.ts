@@ -27,6 +27,11 @@ test("make ingest DATE=2013-12-07: every record of the day's fixtures indexed, a
     assert.match(first.stderr, new RegExp(`bulk: ${manifest.records} records read: ${manifest.records} indexed, 0 duplicates, 0 dead-lettered`));
     assert.match(first.stderr, new RegExp(`${prefix}-2013\\.12\\.07\\s+${manifest.records}`));
     assert.match(first.stderr, /top 10 eventName[\s\S]*DescribeInstances\s+\d+/);
+    // and last the day's report, whose path ends the output
+    const page = join("work", "2013-12-07", "report.html");
+    assert.ok(first.stderr.trimEnd().endsWith(`→ ${page} (${(readFileSync(join(cwd, page)).length / 1024).toFixed(1)} KB)`), first.stderr.slice(-300));
+    assert.match(first.stderr, new RegExp(`report: ${manifest.records} events in ${prefix}-2013\\.12\\.07`));
+    assert.match(readFileSync(join(cwd, page), "utf8"), new RegExp(`<div class="tile" data-stat="total" data-count="${manifest.records}">`));
     // each step's output is there to look at
     assert.equal(readdirSync(join(cwd, "work", "2013-12-07", "json"), { recursive: true }).filter((f) => String(f).endsWith(".json")).length, manifest.files);
     assert.equal(readFileSync(join(cwd, "work", "2013-12-07", "records.ndjson"), "utf8").trim().split("\n").length, manifest.records);
