@@ -70,7 +70,7 @@ export function describeJdk(jdk: Jdk): string {
 
 /** The error line when no JDK fits: what is needed, what was found, where it looked. */
 export function missingJdk(what: string, min: number, jdks: readonly Jdk[], needCompiler = false): string {
-  const seen = jdks.length ? `found ${jdks.map((j) => `${j.version}${needCompiler && !j.compiler ? " (no javac)" : ""}`).join(", ")}` : "found none in JAVA_HOME, /usr/lib/jvm or PATH";
+  const seen = jdks.length ? `found ${jdks.map((j) => `${j.version}${needCompiler && !j.compiler ? " (no javac)" : ""}`).join(", ")}` : "found none in JAVA_HOME, /usr/lib/jvm (JDK_DIRS) or PATH";
   return `${what} needs a JDK ${min} or newer (${seen}): install one, or set JAVA_HOME to it`;
 }
 

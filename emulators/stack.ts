@@ -246,7 +246,7 @@ export async function startExtraEngine(config: StackConfig, settings: Record<str
   const port = await freePort();
   let started;
   try {
-    started = await startEngine(config, engine, log, { port, home, settings, heap: options.heap });
+    started = await startEngine(config, engine, log, { port, home, settings, heap: options.heap, quickStart: true, exitWith: process.pid });
   } catch (error) {
     if (!options.home) rmSync(home, { recursive: true, force: true });
     throw error;

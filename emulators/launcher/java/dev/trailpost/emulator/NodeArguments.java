@@ -26,7 +26,10 @@ public final class NodeArguments {
     this.settings = settings;
   }
 
-  /** {@code --home DIR} and {@code -Ekey=value}; anything else prints usage and exits 2. */
+  /**
+   * {@code --home DIR}, {@code -Ekey=value}, and {@code --exit-with PID} (the node stops when that process ends:
+   * a test's throwaway engine never outlives the test); anything else prints usage and exits 2.
+   */
   public static NodeArguments parse(String program, String[] args) throws IOException {
     Path home = Path.of(".emulators/node");
     Map<String, String> overrides = new LinkedHashMap<>();
@@ -34,11 +37,13 @@ public final class NodeArguments {
       String arg = args[i];
       if (arg.equals("--home") && i + 1 < args.length) {
         home = Path.of(args[++i]);
+      } else if (arg.equals("--exit-with") && i + 1 < args.length) {
+        exitWith(program, Long.parseLong(args[++i]));
       } else if (arg.startsWith("-E") && arg.indexOf('=') > 2) {
         int eq = arg.indexOf('=');
         overrides.put(arg.substring(2, eq), arg.substring(eq + 1));
       } else {
-        System.err.println(program + ": unknown argument " + arg + " (use --home DIR and -Ekey=value)");
+        System.err.println(program + ": unknown argument " + arg + " (use --home DIR, -Ekey=value and --exit-with PID)");
         System.exit(2);
       }
     }
@@ -59,6 +64,15 @@ public final class NodeArguments {
     settings.put("action.auto_create_index", "true");
     settings.putAll(overrides);
     return new NodeArguments(home, settings);
+  }
+
+  /** Exits (running the shutdown hooks, which close the node) once process {@code pid} has ended. */
+  private static void exitWith(String program, long pid) {
+    Runnable exit = () -> {
+      System.err.println(program + ": process " + pid + " has ended, stopping");
+      System.exit(0);
+    };
+    ProcessHandle.of(pid).ifPresentOrElse(parent -> parent.onExit().thenRun(exit), exit);
   }
 
   public Path home() {
