@@ -132,14 +132,11 @@ export async function install(config: StackConfig, log: Log, options: { all?: bo
 }
 
 export async function down(config: StackConfig, log: Log): Promise<void> {
-  const failures: string[] = [];
-  for (const [service, port] of [["localstack", config.localstack.port], ["search", config.search.port]] as const) {
-    try {
-      await stopHostService(config, service, port, log);
-    } catch (error) {
-      failures.push(errorText(error));
-    }
-  }
+  const stopped = await Promise.allSettled([
+    stopHostService(config, "localstack", config.localstack.port, log),
+    stopHostService(config, "search", config.search.port, log),
+  ]);
+  const failures = stopped.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => errorText(r.reason));
   if (config.mode === "docker" || (config.mode === "auto" && (await chooseMode("auto", probeDocker)).mode === "docker")) {
     await stopDockerServices(log);
     for (const port of [config.localstack.port, config.search.port]) await waitForPortFree(port, 10_000);
