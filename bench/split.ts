@@ -15,20 +15,25 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { generateDay } from "../fixtures/generate.ts";
+import { ConfigError, positive, readConfig } from "../lib/config.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
-const argv = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
+const FLAGS = {
+  records: { env: "RECORDS", flag: "--records", help: "records to generate (default 200000)", check: positive("RECORDS") },
+  runs: { env: "", flag: "--runs", help: "runs of each row (default 3)", check: positive("--runs") },
+  noIngest: { env: "", flag: "--no-ingest", help: "skip the indexing row", boolean: true },
 };
-const records = Number(flag("records", "200000"));
-const runs = Number(flag("runs", "3"));
-const withIngest = !argv.includes("--no-ingest");
-if (!Number.isInteger(records) || records < 1 || !Number.isInteger(runs) || runs < 1) {
-  console.error("usage: bench/split.ts [--records N] [--runs N] [--no-ingest]");
+let options: ReturnType<typeof readConfig>["extra"];
+try {
+  options = readConfig([], process.argv.slice(2), process.env, FLAGS).extra;
+} catch (error) {
+  for (const problem of error instanceof ConfigError ? error.problems : [String(error)]) console.error(`bench: ${problem}`);
+  console.error("usage: bench/split.ts [--records N] [--runs N] [--no-ingest]   (or RECORDS=N)");
   process.exit(2);
 }
+const records = Number(options.records ?? "200000");
+const runs = Number(options.runs ?? "3");
+const withIngest = !options.noIngest;
 
 const dir = mkdtempSync(join(tmpdir(), "trailpost-bench-"));
 try {

@@ -6,7 +6,7 @@
  * const config = readConfig(["bucket", "date", "esUrl"], args, env); // throws ConfigError listing every problem
  * ```
  */
-import { DayError, selectDays } from "./cloudtrail/days.ts";
+import { DayError, parseDay, selectDays } from "./cloudtrail/days.ts";
 import { redactUrl } from "./errors.ts";
 
 export interface Setting {
@@ -34,8 +34,19 @@ const list = (name: string, re: RegExp, what: string) => (v: string) => {
   const bad = v.split(",").map((s) => s.trim()).filter((s) => !re.test(s));
   return bad.length ? `${name} must be a comma-separated list of ${what}, not ${quote(v)}` : undefined;
 };
-const positive = (name: string) => (v: string) => (/^[1-9]\d*$/.test(v) ? undefined : `${name} must be a positive whole number, not ${quote(v)}`);
+/** A check for a positive whole number (`name` is what the message calls it), for extra flags of a script. */
+export const positive = (name: string) => (v: string) => (/^[1-9]\d*$/.test(v) ? undefined : `${name} must be a positive whole number, not ${quote(v)}`);
 const count = (name: string) => (v: string) => (/^\d+$/.test(v) ? undefined : `${name} must be a whole number, not ${quote(v)}`);
+const day = (name: string) => (v: string) => {
+  try {
+    parseDay(v, name);
+    return undefined;
+  } catch (error) {
+    if (error instanceof DayError) return error.message;
+    throw error;
+  }
+};
+const path = (name: string) => (v: string) => (/[\0\n\r]/.test(v) ? `${name} must be a file path, not ${quote(v)}` : undefined);
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
@@ -49,19 +60,21 @@ export const SETTINGS = {
   accounts: { env: "CLOUDTRAIL_ACCOUNTS", flag: "--accounts", help: "comma-separated account ids (default: all found)", check: list("CLOUDTRAIL_ACCOUNTS", /^\d{12}$/, "12-digit account ids") },
   regions: { env: "CLOUDTRAIL_REGIONS", flag: "--regions", help: "comma-separated regions (default: all found)", check: list("CLOUDTRAIL_REGIONS", REGION, "AWS regions") },
   orgId: { env: "CLOUDTRAIL_ORG_ID", flag: "--org-id", help: "organization id of an organization trail (default: found)", check: pattern("CLOUDTRAIL_ORG_ID", /^o-[a-z0-9]{10,32}$/, "an organization id like o-a1b2c3d4e5") },
-  date: { env: "DATE", flag: "--date", help: "one day, YYYY-MM-DD (UTC)" },
-  from: { env: "FROM", flag: "--from", help: "first day of a range, YYYY-MM-DD" },
-  to: { env: "TO", flag: "--to", help: "last day of a range, YYYY-MM-DD (inclusive)" },
+  date: { env: "DATE", flag: "--date", help: "one day, YYYY-MM-DD (UTC)", check: day("DATE") },
+  from: { env: "FROM", flag: "--from", help: "first day of a range, YYYY-MM-DD", check: day("FROM") },
+  to: { env: "TO", flag: "--to", help: "last day of a range, YYYY-MM-DD (inclusive)", check: day("TO") },
   esUrl: { env: "ES_URL", flag: "--es-url", help: "Elasticsearch or OpenSearch URL", check: url("ES_URL") },
-  esApiKey: { env: "ES_API_KEY", flag: "--es-api-key", help: "API key (Authorization: ApiKey …)", secret: true },
+  esApiKey: { env: "ES_API_KEY", flag: "--es-api-key", help: "API key (Authorization: ApiKey …); prefer ES_API_KEY_FILE", secret: true },
+  esApiKeyFile: { env: "ES_API_KEY_FILE", flag: "--es-api-key-file", help: "file holding the API key (a trailing newline is ignored)", check: path("ES_API_KEY_FILE") },
   esUsername: { env: "ES_USERNAME", flag: "--es-username", help: "basic auth user" },
-  esPassword: { env: "ES_PASSWORD", flag: "--es-password", help: "basic auth password", secret: true },
+  esPassword: { env: "ES_PASSWORD", flag: "--es-password", help: "basic auth password; prefer ES_PASSWORD_FILE", secret: true },
+  esPasswordFile: { env: "ES_PASSWORD_FILE", flag: "--es-password-file", help: "file holding the basic auth password (a trailing newline is ignored)", check: path("ES_PASSWORD_FILE") },
   esAws: { env: "ES_AWS_SIGV4", flag: "--es-aws-sigv4", help: "sign requests with SigV4: es (Amazon OpenSearch Service) or aoss (Serverless)", check: pattern("ES_AWS_SIGV4", /^(es|aoss)$/, "es or aoss") },
-  esCaCert: { env: "ES_CA_CERT", flag: "--es-ca-cert", help: "PEM file of CA certificates to trust for ES_URL" },
+  esCaCert: { env: "ES_CA_CERT", flag: "--es-ca-cert", help: "PEM file of CA certificates to trust for ES_URL", check: path("ES_CA_CERT") },
   esGzip: { env: "ES_GZIP", flag: "--es-gzip", help: "gzip request bodies (true/false)", check: pattern("ES_GZIP", /^(true|false|1|0)$/, "true or false") },
   indexPrefix: { env: "INDEX_PREFIX", flag: "--index-prefix", help: "indices are <prefix>-YYYY.MM.DD, alias <prefix> (default cloudtrail)", check: pattern("INDEX_PREFIX", /^(?![-_+.])[a-z0-9][a-z0-9._+-]{0,99}$/, "a lower-case index name prefix (a-z 0-9 . _ + -)") },
   bulkBytes: { env: "BULK_MAX_BYTES", flag: "--bulk-max-bytes", help: "upper bound of a _bulk request body (default 5000000)", check: positive("BULK_MAX_BYTES") },
-  bulkConcurrency: { env: "BULK_CONCURRENCY", flag: "--bulk-concurrency", help: "_bulk requests in flight (default 4)", check: positive("BULK_CONCURRENCY") },
+  bulkConcurrency: { env: "BULK_CONCURRENCY", flag: "--bulk-concurrency", help: "_bulk requests in flight: auto (default: found while indexing, up to 16) or a number", check: pattern("BULK_CONCURRENCY", /^(auto|[1-9]\d*)$/, "auto or a positive whole number") },
   bulkRetries: { env: "BULK_RETRIES", flag: "--bulk-retries", help: "retries of rejected items before dead-lettering (default 8)", check: count("BULK_RETRIES") },
   bulkBackoff: { env: "BULK_BACKOFF_MS", flag: "--bulk-backoff-ms", help: "first retry delay in ms, doubling with jitter (default 250)", check: positive("BULK_BACKOFF_MS") },
   deadLetter: { env: "DEAD_LETTER_FILE", flag: "--dead-letter", help: "NDJSON file for records that did not land (default: trailpost-dead-letter.ndjson)" },
@@ -168,6 +181,54 @@ export function daysOf(values: Partial<Record<SettingName, string>>): string[] {
   }
 }
 
+/**
+ * The value one setting gets from `args` or `env` (the flag wins), before and apart from the full check: for what
+ * must be arranged before a script reads its configuration (trusting ES_CA_CERT under Node).
+ */
+export function peekSetting(name: SettingName, args: readonly string[], env: Record<string, string | undefined>): string | undefined {
+  const { flag, env: variable } = SETTINGS[name] as Setting;
+  let value: string | undefined;
+  for (let i = 0; i < args.length && args[i] !== "--"; i++) {
+    const arg = args[i]!;
+    if (arg === flag) value = args[++i];
+    else if (arg.startsWith(`${flag}=`)) value = arg.slice(flag.length + 1);
+  }
+  if (value !== undefined && value !== "") return value;
+  const fromEnv = env[variable];
+  return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
+}
+
+/**
+ * Warnings about how credentials are handed over, one line each: a secret given as a flag (other users of the
+ * machine see it in `ps`), and credentials sent over plain http:// to a host that is not this machine.
+ */
+export function credentialWarnings(values: Partial<Record<SettingName, string>>, args: readonly string[]): string[] {
+  const warnings: string[] = [];
+  for (const name of ["esApiKey", "esPassword"] as const) {
+    const { flag, env } = SETTINGS[name];
+    const end = args.indexOf("--");
+    if ((end < 0 ? args : args.slice(0, end)).some((a) => a === flag || a.startsWith(`${flag}=`))) {
+      warnings.push(`${flag} on the command line is visible to other users of this machine (ps); set ${env} or ${env}_FILE instead`);
+    }
+  }
+  const target = values.esUrl ? safeUrl(values.esUrl) : undefined;
+  if (target?.protocol === "http:" && !isLoopback(target.hostname)) {
+    const sent = [
+      (values.esApiKey || values.esApiKeyFile) && "the API key",
+      (values.esPassword || values.esPasswordFile || target.password) && "the password",
+      values.esAws && "SigV4-signed requests with the AWS session token",
+    ].filter(Boolean);
+    if (sent.length) warnings.push(`ES_URL is plain http:// to ${target.host}: ${sent.join(" and ")} would cross the network unencrypted; use https://`);
+  }
+  return warnings;
+}
+
+/** This machine: localhost, *.localhost, 127.0.0.0/8, ::1 (and 127.x mapped into IPv6), as URL writes them. */
+export function isLoopback(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/\.$/, "");
+  return h === "localhost" || h.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(h) || h === "[::1]" || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(h);
+}
+
 /** Usage text for a script: its own lines, then its settings with flags and environment variables. */
 export function usage(head: string, names: readonly SettingName[], extraFlags: Record<string, Setting> = {}): string {
   const rows = [...names.map((n) => SETTINGS[n] as Setting), ...Object.values(extraFlags)].map((s) => {
@@ -179,5 +240,13 @@ export function usage(head: string, names: readonly SettingName[], extraFlags: R
 
 function quote(v: string): string {
   return JSON.stringify(v);
+}
+
+function safeUrl(v: string): URL | undefined {
+  try {
+    return new URL(v);
+  } catch {
+    return undefined;
+  }
 }
 

@@ -14,12 +14,12 @@ import { spawnSync } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { daysOf, readConfig, usage, type SettingName } from "../lib/config.ts";
+import { daysOf, readConfig, SETTINGS as ALL_SETTINGS, usage, type SettingName } from "../lib/config.ts";
 import { S3 } from "../lib/aws/s3.ts";
 import { redactUrl } from "../lib/errors.ts";
 import { readStackConfig } from "../emulators/config.ts";
 import { up } from "../emulators/stack.ts";
-import { INDEXING, indexPrefixOf, main, plural, searchFrom } from "./common.ts";
+import { INDEXING, indexPrefixOf, main, plural, searchFrom, warnAboutCredentials } from "./common.ts";
 import { args, env, join, listFiles, scriptCommand } from "./platform.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -36,7 +36,11 @@ await main("ingest", async () => {
   const days = daysOf(values);
   const label = days.length === 1 ? days[0]! : `${days[0]}_${days.at(-1)}`;
   const work = join("work", label);
+  warnAboutCredentials(values);
+  // The steps get every setting through the environment (flags included: a secret stays out of their `ps` line),
+  // and inherit the run's arrangements: ES_CA_CERT trusted (see main), credential warnings given.
   const childEnv: Record<string, string | undefined> = { ...env() };
+  for (const name of SETTINGS) if (values[name] !== undefined) childEnv[ALL_SETTINGS[name].env] = values[name];
 
   if (!values.bucket || !values.esUrl) {
     const stack = await up(readStackConfig(env(), ROOT), (line) => console.error(`  ${line}`));

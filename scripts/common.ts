@@ -4,21 +4,27 @@
  * summary lines.
  */
 import { CredentialsError, resolveCredentials, resolveRegion, type Credentials } from "../lib/aws/credentials.ts";
-import { S3 } from "../lib/aws/s3.ts";
-import { ConfigError, type SettingName } from "../lib/config.ts";
+import { REGION, S3 } from "../lib/aws/s3.ts";
+import { ConfigError, credentialWarnings, peekSetting, SETTINGS, type SettingName } from "../lib/config.ts";
 import type { TrailLocation } from "../lib/cloudtrail/objects.ts";
 import { JqSyntaxError, parseProgram, type Program } from "../lib/jq/mod.ts";
 import { DEFAULT_PROGRAM } from "../lib/streams/select.ts";
 import type { Ledger } from "../lib/ledger.ts";
 import { SearchClient } from "../lib/search/client.ts";
-import { deadLetterLine, type DeadLetter } from "../lib/search/bulk.ts";
-import { appender, env, exit, fetchTrusting, sharedAwsFiles } from "./platform.ts";
+import { deadLetterLine, type BulkStats, type DeadLetter } from "../lib/search/bulk.ts";
+import { DeadLetterFile } from "./dead-letters.ts";
+import { args, env, exit, fetchTrusting, readSecretFile, sharedAwsFiles, trustCertificates } from "./platform.ts";
 
 type Values = Partial<Record<SettingName, string>>;
 
-/** Runs a script body: ConfigError exits 2 with every problem listed; any other error exits 1, one line. */
+/**
+ * Runs a script body: ConfigError exits 2 with every problem listed; any other error exits 1, one line. What must
+ * hold for the whole run is arranged first, before the body does anything: trusting ES_CA_CERT (under Node, by
+ * running the script once more with NODE_EXTRA_CA_CERTS; this process then only waits for it).
+ */
 export async function main(name: string, body: () => Promise<number>): Promise<never> {
   try {
+    trustCertificates(peekSetting("esCaCert", args(), env()));
     exit(await body());
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -42,19 +48,32 @@ export interface Aws {
   s3Endpoint: string | undefined;
 }
 
-/** Credentials, region and endpoint as the AWS CLI would find them; flags win over the environment. */
+/**
+ * Credentials, region and endpoint as the AWS CLI would find them. `--profile` is the CLI's explicit profile: it
+ * wins over keys in the environment, where `AWS_PROFILE` does not; `--region` wins over everything.
+ */
 export function awsFrom(values: Values): Aws {
   const e = { ...env() };
-  if (values.profile) e.AWS_PROFILE = values.profile;
   if (values.region) e.AWS_REGION = values.region;
-  const files = sharedAwsFiles(e);
-  const credentials = resolveCredentials(e, files);
+  const explicit = flagGiven(args(), "--profile") ? values.profile : undefined;
+  const files = {
+    ...sharedAwsFiles(e),
+    credentialsPath: e.AWS_SHARED_CREDENTIALS_FILE || "~/.aws/credentials",
+    configPath: e.AWS_CONFIG_FILE || "~/.aws/config",
+  };
+  const credentials = resolveCredentials(e, files, { profile: explicit });
   if (!credentials) {
     throw new ConfigError([
       "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with ~/.aws/credentials (for LocalStack any values do, e.g. test/test)",
     ]);
   }
-  return { credentials, region: resolveRegion(e, files), s3Endpoint: values.s3Endpoint ?? values.endpoint };
+  const region = resolveRegion(e, files, { profile: explicit });
+  const s3Endpoint = values.s3Endpoint ?? values.endpoint;
+  // the region becomes part of S3's host name (with a custom endpoint, only of the signature)
+  if (!(s3Endpoint ? /^[a-z0-9-]{1,64}$/ : REGION).test(region)) {
+    throw new ConfigError([`the AWS region ${JSON.stringify(region)} (from AWS_DEFAULT_REGION or the profile) is not a region name like us-east-1`]);
+  }
+  return { credentials, region, s3Endpoint };
 }
 
 export function s3From(aws: Aws): S3 {
@@ -63,24 +82,51 @@ export function s3From(aws: Aws): S3 {
 
 export const DEFAULT_ES_URL = "http://127.0.0.1:9200";
 
+/** The search client of the validated settings; secrets from files are read here, and credential warnings given. */
 export function searchFrom(values: Values): SearchClient {
   const url = values.esUrl ?? DEFAULT_ES_URL;
   const service = values.esAws as "es" | "aoss" | undefined;
   let aws: Aws | undefined;
   if (service) aws = awsFrom(values);
   const gzip = values.esGzip === "true" || values.esGzip === "1";
+  warnAboutCredentials(values);
+  const apiKey = secretOf(values, "esApiKey", "esApiKeyFile");
+  const password = secretOf(values, "esPassword", "esPasswordFile");
   try {
     return new SearchClient({
       url,
-      apiKey: values.esApiKey,
+      apiKey,
       username: values.esUsername,
-      password: values.esPassword,
+      password,
       aws: aws && service ? { credentials: aws.credentials, region: aws.region, service } : undefined,
       gzipAbove: gzip ? 1024 : undefined,
       fetch: fetchTrusting(values.esCaCert),
     });
   } catch (error) {
     throw new ConfigError([error instanceof Error ? error.message : String(error)]);
+  }
+}
+
+/**
+ * Prints the credential warnings of lib/config.ts (a secret as a flag, credentials over plain http) once per run:
+ * the scripts that a run starts (blog.ts's steps) inherit TRAILPOST_WARNED and stay quiet.
+ */
+export function warnAboutCredentials(values: Values): void {
+  const e = env();
+  if (e.TRAILPOST_WARNED) return;
+  for (const warning of credentialWarnings(values, args())) console.error(`warning: ${warning}`);
+  e.TRAILPOST_WARNED = "1";
+}
+
+/** A secret given directly, or read from its file; both at once is a configuration error. */
+function secretOf(values: Values, direct: SettingName, file: SettingName): string | undefined {
+  const path = values[file];
+  if (path === undefined) return values[direct];
+  if (values[direct] !== undefined) throw new ConfigError([`give ${SETTINGS[direct].env} or ${SETTINGS[file].env}, not both`]);
+  try {
+    return readSecretFile(SETTINGS[file].env, path);
+  } catch (error) {
+    throw new ConfigError([(error as Error).message]);
   }
 }
 
@@ -105,29 +151,32 @@ export function printFailures(name: string, ledger: Ledger, limit = 50): void {
   if (ledger.failures.length > limit) console.error(`${name}: … and ${ledger.failures.length - limit} more failures`);
 }
 
-/** The indexing summary: records read = indexed + duplicates + dead-lettered. */
-export function indexingSummary(ledger: Ledger): string {
+/** The indexing summary: records read = indexed + duplicates + dead-lettered (and the concurrency used). */
+export function indexingSummary(ledger: Ledger, stats?: BulkStats): string {
   const r = ledger.records;
   const balance = ledger.balanced ? "" : `  (DOES NOT BALANCE: ${r.read} read ≠ ${r.indexed + r.duplicates + r.deadLettered})`;
-  return `${plural(r.read, "record")} read: ${r.indexed.toLocaleString("en-US")} indexed, ${r.duplicates.toLocaleString("en-US")} duplicates, ${r.deadLettered.toLocaleString("en-US")} dead-lettered; ${plural(r.retried, "retry", "retries")}${balance}`;
+  const concurrency = stats && stats.requests ? `; ${stats.adaptive ? `concurrency settled at ${stats.concurrency} (adaptive, up to ${stats.peak})` : `concurrency ${stats.concurrency}`}` : "";
+  return `${plural(r.read, "record")} read: ${r.indexed.toLocaleString("en-US")} indexed, ${r.duplicates.toLocaleString("en-US")} duplicates, ${r.deadLettered.toLocaleString("en-US")} dead-lettered; ${plural(r.retried, "retry", "retries")}${concurrency}${balance}`;
 }
 
 export const INDEXING: SettingName[] = [
-  "esUrl", "esApiKey", "esUsername", "esPassword", "esAws", "esCaCert", "esGzip", "indexPrefix",
+  "esUrl", "esApiKey", "esApiKeyFile", "esUsername", "esPassword", "esPasswordFile", "esAws", "esCaCert", "esGzip", "indexPrefix",
   "bulkBytes", "bulkConcurrency", "bulkRetries", "bulkBackoff", "deadLetter",
   "shards", "replicas", "refreshInterval", "lifecyclePolicy",
 ];
 
-/** The search client, template settings and bulk options of the validated settings. */
-export function indexingFrom(name: string, values: Values, ledger: Ledger, defaultDeadLetter = "trailpost-dead-letter.ndjson") {
+/**
+ * The search client, template settings and bulk options of the validated settings. `reads`: the NDJSON files
+ * (or stdin) the run indexes, so that a replay of the dead-letter file never reads its own output.
+ */
+export function indexingFrom(name: string, values: Values, ledger: Ledger, reads: readonly string[] | "stdin" = [], defaultDeadLetter = "trailpost-dead-letter.ndjson") {
   const client = searchFrom(values);
-  const deadLetterFile = values.deadLetter ?? defaultDeadLetter;
-  const write = appender(deadLetterFile);
+  const deadLetters = DeadLetterFile.open(values.deadLetter ?? defaultDeadLetter, reads);
   let lastNote = 0;
   return {
     client,
     serverless: values.esAws === "aoss",
-    deadLetterFile,
+    deadLetters,
     template: {
       shards: values.shards ? Number(values.shards) : undefined,
       replicas: values.replicas ? Number(values.replicas) : undefined,
@@ -137,9 +186,10 @@ export function indexingFrom(name: string, values: Values, ledger: Ledger, defau
     options: {
       indexPrefix: indexPrefixOf(values),
       ledger,
-      deadLetter: (entry: DeadLetter) => write(deadLetterLine(entry)),
+      deadLetter: (entry: DeadLetter) => deadLetters.write(deadLetterLine(entry)),
       maxBytes: values.bulkBytes ? Number(values.bulkBytes) : undefined,
-      concurrency: values.bulkConcurrency ? Number(values.bulkConcurrency) : undefined,
+      concurrency: values.bulkConcurrency && values.bulkConcurrency !== "auto" ? Number(values.bulkConcurrency) : ("auto" as const),
+      stats: { concurrency: 0, peak: 0, adaptive: true, requests: 0 } as BulkStats,
       maxRetries: values.bulkRetries !== undefined ? Number(values.bulkRetries) : undefined,
       backoffMs: values.bulkBackoff ? Number(values.bulkBackoff) : undefined,
       onRetry: (info: { attempt: number; items: number; reason: string; delayMs: number }) => {
@@ -149,6 +199,12 @@ export function indexingFrom(name: string, values: Values, ledger: Ledger, defau
       },
     },
   };
+}
+
+/** The summary's last line about dead letters: where they are, and how to replay them. */
+export function deadLetterNote(name: string, ledger: Ledger, deadLetters: DeadLetterFile): string | undefined {
+  if (!ledger.records.deadLettered) return deadLetters.replaying ? `${name}: every record of ${deadLetters.path} landed; the file is removed` : undefined;
+  return `${name}: ${plural(ledger.records.deadLettered, "dead letter")} in ${deadLetters.path}; fix the cause, then replay: bulk.ts ${deadLetters.path}`;
 }
 
 /** The `--select` program (default `.Records[]`); a program outside the subset is a configuration error. */
@@ -166,4 +222,10 @@ export function locationFrom(values: Values): TrailLocation {
   if (!values.bucket) throw new ConfigError(["no bucket: set CLOUDTRAIL_BUCKET or --bucket"]);
   const list = (v: string | undefined) => v?.split(",").map((s) => s.trim());
   return { bucket: values.bucket, prefix: values.prefix, orgId: values.orgId, accounts: list(values.accounts), regions: list(values.regions) };
+}
+
+/** Whether a flag was given on the command line (`--flag value` or `--flag=value`), not taken from the environment. */
+function flagGiven(argv: readonly string[], flag: string): boolean {
+  const end = argv.indexOf("--");
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === flag || a.startsWith(`${flag}=`));
 }

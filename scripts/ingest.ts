@@ -11,7 +11,7 @@ import { s3Objects } from "../lib/cloudtrail/objects.ts";
 import { indexRecords, prepareIndex } from "../lib/search/indexer.ts";
 import { gunzip } from "../lib/streams/gunzip.ts";
 import { DEFAULT_PROGRAM, select } from "../lib/streams/select.ts";
-import { awsFrom, bytes, INDEXING, indexingFrom, indexingSummary, locationFrom, main, plural, printFailures, programOf, s3From } from "./common.ts";
+import { awsFrom, bytes, deadLetterNote, INDEXING, indexingFrom, indexingSummary, locationFrom, main, plural, printFailures, programOf, s3From } from "./common.ts";
 import { args, decompress, env } from "./platform.ts";
 
 const SETTINGS: SettingName[] = ["bucket", "prefix", "accounts", "regions", "orgId", "date", "from", "to", "region", "profile", "endpoint", "s3Endpoint", ...INDEXING];
@@ -32,11 +32,18 @@ await main("ingest", async () => {
   const indexing = indexingFrom("ingest", values, ledger);
   const started = Date.now();
 
-  const engine = await prepareIndex(indexing.client, indexing.options.indexPrefix, indexing.template, indexing.serverless);
-  const records = s3Objects(s3, location, days, { ledger })
-    .pipeThrough(gunzip({ decompress }))
-    .pipeThrough(select(program, { ledger }));
-  await indexRecords(records, indexing.client, indexing.options);
+  let completed = false;
+  let engine;
+  try {
+    engine = await prepareIndex(indexing.client, indexing.options.indexPrefix, indexing.template, indexing.serverless);
+    const records = s3Objects(s3, location, days, { ledger })
+      .pipeThrough(gunzip({ decompress }))
+      .pipeThrough(select(program, { ledger }));
+    await indexRecords(records, indexing.client, indexing.options);
+    completed = true;
+  } finally {
+    await indexing.deadLetters.finish(completed);
+  }
 
   const o = ledger.objects;
   const seconds = (Date.now() - started) / 1000;
@@ -45,7 +52,8 @@ await main("ingest", async () => {
     `ingest: ${plural(o.read, "log object")} read (${bytes(ledger.bytes.read)} of JSON) from s3://${location.bucket}/${location.prefix ?? ""}; ` +
       `skipped ${o.skipped.digest} digest, ${o.skipped.insight} insight, ${o.skipped.other} other; failed ${o.failed}`,
   );
-  console.error(`ingest: ${indexingSummary(ledger)} → ${indexing.options.indexPrefix}-* on ${indexing.client.describe()} (${engine.distribution} ${engine.version}) in ${seconds.toFixed(1)} s`);
-  if (ledger.records.deadLettered) console.error(`ingest: dead letters in ${indexing.deadLetterFile}; fix the cause, then replay: bulk.ts ${indexing.deadLetterFile}`);
+  console.error(`ingest: ${indexingSummary(ledger, indexing.options.stats)} → ${indexing.options.indexPrefix}-* on ${indexing.client.describe()} (${engine.distribution} ${engine.version}) in ${seconds.toFixed(1)} s`);
+  const note = deadLetterNote("ingest", ledger, indexing.deadLetters);
+  if (note) console.error(note);
   return ledger.clean ? 0 : 1;
 });

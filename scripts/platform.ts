@@ -4,9 +4,10 @@
  * modules, which both Node (tsx) and Deno provide, so every script runs unchanged under `tsx` and `deno run`.
  */
 import { spawnSync } from "node:child_process";
-import { appendFile, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { existsSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { createReadStream, createWriteStream, existsSync, fstatSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, type Stats } from "node:fs";
+import { pipeline } from "node:stream/promises";
+import { homedir, tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import process from "node:process";
 import { Readable } from "node:stream";
@@ -58,7 +59,7 @@ function zlibDecompress(gzip: ReadableStream<Uint8Array>): ReadableStream<Uint8A
     async start(controller) {
       const compressed = new Uint8Array(await new Response(gzip).arrayBuffer());
       try {
-        controller.enqueue(new Uint8Array(gunzipSync(compressed)));
+        controller.enqueue(zlibMembers(compressed));
         controller.close();
       } catch (error) {
         const code = (error as { code?: string }).code;
@@ -68,23 +69,61 @@ function zlibDecompress(gzip: ReadableStream<Uint8Array>): ReadableStream<Uint8A
   });
 }
 
-/** Regular files under the given files and directories (recursively, sorted), keeping those `accept` likes. */
+/**
+ * Every member, then only zero bytes, as lib/streams/gzip-members.ts decodes them: zlib stops at a zero byte after
+ * a member and ignores the rest, so what it did not read must be all zeros (a member after the padding is refused,
+ * not dropped).
+ */
+function zlibMembers(compressed: Uint8Array): Uint8Array {
+  const { buffer, engine } = gunzipSync(compressed, { info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+  const end = engine.bytesWritten;
+  const extra = compressed.subarray(end).findIndex((b) => b !== 0);
+  if (extra >= 0) throw new Error(`data after the gzip data at byte ${end + extra}, past zero padding from byte ${end}`);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
+}
+
+/**
+ * Regular files under the given files and directories (recursively, sorted), keeping those `accept` likes.
+ *
+ * Symbolic links are followed, to files and to directories, and each real file and directory is taken once, by
+ * the first path that reaches it in sorted order: a link back to a directory already walked (a loop) or a second
+ * way to the same file is skipped, so the walk always ends and nothing is read twice. A broken link, or one
+ * that cannot be resolved, is an error naming it.
+ */
 export async function listFiles(paths: string[], accept: (path: string) => boolean): Promise<{ path: string; root: string }[]> {
   const out: { path: string; root: string }[] = [];
-  const walk = async (path: string, root: string) => {
-    const s = await stat(path);
-    if (s.isDirectory()) {
-      for (const name of (await readdir(path)).sort()) await walk(join(path, name), root);
-    } else if (s.isFile() && (path === root || accept(path))) out.push({ path, root });
-  };
-  for (const path of paths) {
+  const seen = new Set<string>();
+  const walk = async (path: string, root: string): Promise<void> => {
+    let s: Stats;
+    let real: string;
+    let names: string[] = [];
     try {
-      await walk(path, path);
+      s = await stat(path);
+      if (!s.isDirectory() && !s.isFile()) return;
+      real = await realpath(path);
+      if (seen.has(real)) return;
+      if (s.isDirectory()) names = (await readdir(path)).sort();
     } catch (error) {
-      throw new Error(`${path}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (error as Error).message}`);
+      throw new Error(`${path}: ${await fsProblem(path, error as NodeJS.ErrnoException)}`);
     }
-  }
+    if (s.isDirectory()) {
+      seen.add(real);
+      for (const name of names) await walk(join(path, name), root);
+    } else if (path === root || accept(path)) {
+      seen.add(real);
+      out.push({ path, root });
+    }
+  };
+  for (const path of paths) await walk(path, path);
   return out;
+}
+
+async function fsProblem(path: string, error: NodeJS.ErrnoException): Promise<string> {
+  if (error.code === "ELOOP") return "symbolic link loop";
+  if (error.code === "EACCES") return "permission denied";
+  if (error.code !== "ENOENT") return error.message;
+  const link = await lstat(path).then((l) => l.isSymbolicLink(), () => false);
+  return link ? "broken symbolic link" : "no such file or directory";
 }
 
 /** Where a listed file goes under `outDir`, keeping its path relative to the directory it was found in. */
@@ -119,6 +158,11 @@ function lazyFileBody(path: string): ReadableStream<Uint8Array> {
       }
     },
   });
+}
+
+/** A file's bytes as a stream, read as they are asked for. */
+export function fileStream(path: string): ReadableStream<Uint8Array> {
+  return Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>;
 }
 
 export function stdin(): ReadableStream<Uint8Array> {
@@ -172,21 +216,57 @@ export async function writeBytes(path: string, data: Uint8Array | string): Promi
   await writeFile(path, data, { mode: 0o644 });
 }
 
-/** Appends lines to a file created private (0600): dead letters hold whole records. */
-export function appender(path: string): (line: string) => Promise<void> {
-  let ready: Promise<unknown> | undefined;
-  return async (line) => {
-    ready ??= mkdir(dirname(resolve(path)), { recursive: true });
-    await ready;
-    await appendFile(path, line + "\n", { mode: 0o600 });
-  };
-}
-
 export { existsSync, resolve, join };
 
+/** A secret from a file (ES_API_KEY_FILE, ES_PASSWORD_FILE): its content, less trailing newlines. */
+export function readSecretFile(variable: string, path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`${variable}: cannot read ${path} (${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a directory" : code ?? "error"})`);
+  }
+  const secret = text.replace(/[\r\n]+$/, "");
+  if (!secret) throw new Error(`${variable}: ${path} is empty`);
+  return secret;
+}
+
 /**
- * Extra CA certificates for ES_URL. Deno takes them per client; Node reads NODE_EXTRA_CA_CERTS only at start,
- * so the script runs itself again with it set (once), and this returns undefined.
+ * Trusts the CA certificates of `caFile` (ES_CA_CERT) for the rest of the run; call it before any work. Node
+ * reads NODE_EXTRA_CA_CERTS only at start, so there the script runs again, once, with it set (together with a
+ * NODE_EXTRA_CA_CERTS the user already had), and this process exits with the run's exit code. The scripts a run
+ * starts inherit the arrangement and do not run again. Deno needs nothing here: see `fetchTrusting`.
+ */
+export function trustCertificates(caFile: string | undefined): void {
+  if (!caFile || Deno || process.env[TRUSTED] === resolve(caFile) || !existsSync(caFile)) return;
+  let bundle = caFile;
+  let scratch: string | undefined;
+  const previous = process.env.NODE_EXTRA_CA_CERTS;
+  if (previous && resolve(previous) !== resolve(caFile) && existsSync(previous)) {
+    scratch = mkdtempSync(join(tmpdir(), "trailpost-ca-"));
+    bundle = join(scratch, "ca.pem");
+    writeFileSync(bundle, `${readFileSync(previous, "utf8")}\n${readFileSync(caFile, "utf8")}\n`, { mode: 0o600 });
+  }
+  try {
+    const result = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+      stdio: "inherit",
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: resolve(bundle), [TRUSTED]: resolve(caFile) },
+    });
+    if (result.signal) process.kill(process.pid, result.signal);
+    process.exitCode = result.status ?? 1;
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
+  process.exit();
+}
+
+/** Set for a run that trusts ES_CA_CERT (its absolute path), so that it and the scripts it starts do not run again. */
+const TRUSTED = "TRAILPOST_TRUSTED_CA_CERT";
+
+/**
+ * A fetch that trusts the CA certificates of `caFile` for ES_URL, or undefined for the default. Deno takes them
+ * per client; Node through NODE_EXTRA_CA_CERTS, which `trustCertificates` (run by `main`) arranged at start.
  */
 export function fetchTrusting(caFile: string | undefined): typeof fetch | undefined {
   if (!caFile) return undefined;
@@ -195,12 +275,32 @@ export function fetchTrusting(caFile: string | undefined): typeof fetch | undefi
     const client = Deno.createHttpClient({ caCerts: [readFileSync(caFile, "utf8")] });
     return ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, { ...init, client } as RequestInit)) as typeof fetch;
   }
-  if (process.env.NODE_EXTRA_CA_CERTS !== caFile) {
-    const result = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-      stdio: "inherit",
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
-    });
-    process.exit(result.status ?? 1);
-  }
+  if (process.env[TRUSTED] !== resolve(caFile)) throw new Error(`ES_CA_CERT: ${caFile} is trusted only when set before the run starts (trustCertificates)`);
   return undefined;
 }
+
+/** Whether two paths (or a path and an open descriptor, e.g. 0 for stdin) are the same file. */
+export function sameFile(a: string | number, b: string): boolean {
+  try {
+    const sa = typeof a === "number" ? fstatSync(a) : statSync(a);
+    const sb = statSync(b);
+    return sa.isFile() && sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** A file for appending lines, created private (0600), opened once. */
+export async function openAppend(path: string): Promise<{ write(text: string): Promise<void>; close(): Promise<void> }> {
+  await mkdir(dirname(resolve(path)), { recursive: true });
+  const handle = await open(path, "a", 0o600);
+  return { write: async (text) => void (await handle.write(text)), close: () => handle.close() };
+}
+
+/** Appends the bytes of `from` to `to` (created private), streaming, then removes `from`. */
+export async function appendFileTo(from: string, to: string): Promise<void> {
+  await pipeline(createReadStream(from), createWriteStream(to, { flags: "a", mode: 0o600 }));
+  await rm(from, { force: true });
+}
+
+export { rename, rm };

@@ -10,10 +10,23 @@
  * Accounts and regions are taken as given or discovered from the folders (`AWSLogs/<account>/CloudTrail/<region>/`),
  * including organization trails (`AWSLogs/o-…/<account>/`). Digest and Insights objects in the same days are
  * counted and skipped.
+ *
+ * Fetching ahead, with bounded memory and no idle sockets. A GET whose body waits unread keeps a connection open
+ * that a server closes after a while, so the old "start 8 GETs ahead" lost objects behind a slow engine. Now:
+ * - an object of at most `wholeObjectBytes` (8 MiB, as listed) is read whole into memory ahead of the consumer, up
+ *   to `prefetch` (8) objects and `prefetchBytes` (64 MiB) in all; its connection closes as soon as it is read. Its
+ *   bytes leave the budget when the consumer has read them;
+ * - a bigger object is only listed ahead: its GET starts when the consumer reaches it, and it streams at the
+ *   consumer's pace, so a 1 GB object is never held whole;
+ * - every body resumes after a reset, a stall or a closed connection (lib/aws/download.ts: Range from the byte
+ *   reached, If-Match its ETag), which also covers a big object whose connection idles while the consumer is busy,
+ *   and an object that turns out bigger than listed while prefetched (buffering stops, the connection is closed,
+ *   the rest is fetched when read).
  */
-import { S3, transportDecoded, type S3Object } from "../aws/s3.ts";
+import { S3, S3Error, type S3Object } from "../aws/s3.ts";
+import { openObject, type DownloadOptions } from "../aws/download.ts";
 import type { Ledger } from "../ledger.ts";
-import type { LogObject } from "../streams/log-object.ts";
+import { ObjectError, type LogObject } from "../streams/log-object.ts";
 import { dayFolder, kindOf, logsRoot, type ObjectKind } from "./layout.ts";
 
 export interface TrailLocation {
@@ -87,22 +100,45 @@ function names(folders: string[], parent: string): string[] {
 
 export interface S3ObjectsOptions {
   ledger: Ledger;
-  /** GetObject requests started ahead of the consumer. Default 8. */
+  /** Objects fetched (or, when big, listed) ahead of the consumer. Default 8. */
   prefetch?: number;
+  /** Bytes all prefetched objects may hold in memory together. Default 64 MiB. */
+  prefetchBytes?: number;
+  /** Objects up to this size are prefetched whole; bigger ones start when the consumer reaches them. Default 8 MiB. */
+  wholeObjectBytes?: number;
+  /** Resuming broken downloads (see lib/aws/download.ts). */
+  download?: DownloadOptions;
   /** Called for each listed object that is skipped (digest, insight, other). */
   onSkip?: (object: ListedObject) => void;
 }
 
-/** The log objects of the days, fetched a few ahead; skipped kinds are counted in the ledger. */
+/**
+ * The log objects of the days, in listing order; skipped kinds are counted in the ledger, objects that cannot be
+ * fetched are failed in it with the reason. Small objects are fetched whole ahead, big ones when reached (see the
+ * top of this file).
+ */
 export function s3Objects(s3: S3, location: TrailLocation, days: string[], options: S3ObjectsOptions): ReadableStream<LogObject> {
   const { ledger } = options;
-  const listing = listDayObjects(s3, location, days);
-  const queue: Promise<LogObject | undefined>[] = [];
-  let exhausted = false;
   const prefetch = Math.max(1, options.prefetch ?? 8);
+  const budget = Math.max(1, options.prefetchBytes ?? 64 * 1024 * 1024);
+  const wholeLimit = Math.min(budget, options.wholeObjectBytes ?? 8 * 1024 * 1024);
+  const listing = listDayObjects(s3, location, days);
+  const queue: Entry[] = [];
+  let held: ListedObject | undefined;
+  let exhausted = false;
+  let reserved = 0;
+  const release = (entry: Entry) => {
+    reserved -= entry.reserved;
+    entry.reserved = 0;
+  };
 
-  const fill = async () => {
-    while (!exhausted && queue.length < prefetch) {
+  const nextLog = async (): Promise<ListedObject | undefined> => {
+    if (held) {
+      const object = held;
+      held = undefined;
+      return object;
+    }
+    while (!exhausted) {
       const next = await listing.next();
       if (next.done) {
         exhausted = true;
@@ -110,21 +146,34 @@ export function s3Objects(s3: S3, location: TrailLocation, days: string[], optio
       }
       const object = next.value;
       ledger.objects.listed++;
-      if (object.kind !== "log") {
-        ledger.objects.skipped[object.kind]++;
-        options.onSkip?.(object);
+      if (object.kind === "log") return object;
+      ledger.objects.skipped[object.kind]++;
+      options.onSkip?.(object);
+    }
+    return undefined;
+  };
+
+  const fill = async () => {
+    while (queue.length < prefetch) {
+      const object = await nextLog();
+      if (!object) return;
+      const name = `s3://${location.bucket}/${object.key}`;
+      if (object.size > wholeLimit) {
+        queue.push({ name, object, reserved: 0 });
         continue;
       }
-      const name = `s3://${location.bucket}/${object.key}`;
-      queue.push(
-        s3.get(location.bucket, object.key).then(
-          (response) => ({ name, body: bodyOf(response), transportDecoded: transportDecoded(response) }),
-          (error: unknown) => {
-            ledger.objectFailed(name, error instanceof Error ? error.message : String(error));
-            return undefined;
-          },
-        ),
-      );
+      if (reserved > 0 && reserved + object.size > budget) {
+        held = object; // wait until the consumer has read what is held
+        return;
+      }
+      const entry: Entry = { name, object, reserved: object.size };
+      reserved += object.size;
+      entry.ready = readWhole(s3, location.bucket, object, wholeLimit, options.download, () => release(entry)).catch((error: unknown) => {
+        release(entry);
+        ledger.objectFailed(name, reasonOf(error));
+        return undefined;
+      });
+      queue.push(entry);
     }
   };
 
@@ -133,12 +182,21 @@ export function s3Objects(s3: S3, location: TrailLocation, days: string[], optio
       async pull(controller) {
         for (;;) {
           await fill();
-          const next = queue.shift();
-          if (!next) {
+          const entry = queue.shift();
+          if (!entry) {
             controller.close();
             return;
           }
-          const object = await next;
+          let object: LogObject | undefined;
+          if (entry.ready) object = await entry.ready;
+          else {
+            try {
+              const download = await openObject(s3, location.bucket, entry.object.key, options.download);
+              object = { name: entry.name, body: download.body, transportDecoded: download.transportDecoded };
+            } catch (error) {
+              ledger.objectFailed(entry.name, reasonOf(error));
+            }
+          }
           if (object) {
             controller.enqueue(object);
             return;
@@ -147,29 +205,77 @@ export function s3Objects(s3: S3, location: TrailLocation, days: string[], optio
       },
       async cancel() {
         await listing.return(undefined);
-        for (const pending of queue) void pending.then((o) => o?.body.cancel());
+        for (const entry of queue.splice(0)) void entry.ready?.then((o) => o?.body.cancel());
       },
     },
     { highWaterMark: 0 },
   );
 }
 
+interface Entry {
+  name: string;
+  object: ListedObject;
+  /** Bytes of the budget this entry holds. */
+  reserved: number;
+  /** Small objects: being read whole. Big ones: undefined, opened when reached. */
+  ready?: Promise<LogObject | undefined>;
+}
+
 /**
- * The response's body, holding on to the response: undici cancels the body of a Response that is garbage
- * collected, and prefetched objects wait a while before they are read.
+ * Reads an object whole (at most `limit` bytes; beyond that the connection is closed and the rest resumes when
+ * read). `done` is called once the consumer has read or cancelled the body.
  */
-function bodyOf(response: Response): ReadableStream<Uint8Array> {
-  if (!response.body) return new Blob([]).stream();
-  const reader = response.body.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-      void response;
+async function readWhole(s3: S3, bucket: string, object: ListedObject, limit: number, options: DownloadOptions | undefined, done: () => void): Promise<LogObject> {
+  const download = await openObject(s3, bucket, object.key, options);
+  const reader = download.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let buffered = 0;
+  let complete = false;
+  for (;;) {
+    const { done: end, value } = await reader.read();
+    if (end) {
+      complete = true;
+      break;
+    }
+    chunks.push(value);
+    buffered += value.length;
+    if (buffered > limit) {
+      download.suspend();
+      break;
+    }
+  }
+  let finished = false;
+  const finish = () => {
+    if (!finished) (finished = true), done();
+  };
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const chunk = chunks.shift();
+          if (chunk) return controller.enqueue(chunk);
+          if (complete) return finish(), controller.close();
+          const { done: end, value } = await reader.read();
+          if (end) return finish(), controller.close();
+          controller.enqueue(value);
+        } catch (error) {
+          finish();
+          throw error;
+        }
+      },
+      cancel(reason) {
+        chunks.length = 0;
+        finish();
+        return reader.cancel(reason);
+      },
     },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  });
+    { highWaterMark: 0 },
+  );
+  return { name: download.name, body, transportDecoded: download.transportDecoded };
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof ObjectError) return error.reason;
+  if (error instanceof S3Error) return error.reason;
+  return error instanceof Error ? error.message : String(error);
 }

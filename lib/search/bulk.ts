@@ -18,9 +18,14 @@ import type { Ledger } from "../ledger.ts";
 import type { Selected } from "../streams/select.ts";
 import { errorReason, type SearchClient } from "./client.ts";
 import { RecordError, toAction, utf8Length, type IndexAction } from "./document.ts";
+import { AdaptiveLimit, FixedLimit } from "./concurrency.ts";
+import { RecordIds } from "./ids.ts";
 
 /** Where a record came from, and its text: all a batch keeps of it (not the parsed value, to keep memory low). */
 export type RecordRef = Pick<Selected, "text" | "object" | "position">;
+
+/** A record to index; `id` is one it was given before (a dead letter's), kept when it belongs to the content. */
+export type Indexable = Selected & { id?: string };
 
 export interface BulkItem {
   action: IndexAction;
@@ -54,9 +59,10 @@ export interface ToBulkOptions {
   flushAfterMs?: number;
 }
 
-export function toBulk(options: ToBulkOptions): TransformStream<Selected, BulkBatch> {
+export function toBulk(options: ToBulkOptions): TransformStream<Indexable, BulkBatch> {
   const maxBytes = options.maxBytes ?? 5_000_000;
   const flushAfterMs = options.flushAfterMs ?? 2000;
+  const ids = new RecordIds();
   let items: BulkItem[] = [];
   let bytes = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -67,12 +73,21 @@ export function toBulk(options: ToBulkOptions): TransformStream<Selected, BulkBa
     items = [];
     bytes = 0;
   };
+  /** The timer's flush: when the stream has already failed or closed, the batch is not lost silently, the stream's error is what is reported. */
+  const flushLater = (controller: TransformStreamDefaultController<BulkBatch>) => {
+    timer = undefined;
+    try {
+      flush(controller);
+    } catch {
+      // enqueue throws once the readable side errored (the writer failed): that error is what the caller sees
+    }
+  };
   return new TransformStream({
     async transform(record, controller) {
       options.ledger.records.read++;
       let action: IndexAction;
       try {
-        action = await toAction(record.text, record.value, options.indexPrefix);
+        action = await toAction(record.text, record.value, options.indexPrefix, { ids, object: record.object, id: record.id });
       } catch (error) {
         if (!(error instanceof RecordError)) throw error;
         options.ledger.records.deadLettered++;
@@ -84,7 +99,7 @@ export function toBulk(options: ToBulkOptions): TransformStream<Selected, BulkBa
       items.push({ action, record: { text: record.text, object: record.object, position: record.position } });
       bytes += size;
       if (bytes >= maxBytes) flush(controller);
-      else if (timer === undefined && flushAfterMs > 0) timer = setTimeout(() => flush(controller), flushAfterMs);
+      else if (timer === undefined && flushAfterMs > 0) timer = setTimeout(() => flushLater(controller), flushAfterMs);
     },
     flush,
   });
@@ -93,8 +108,10 @@ export function toBulk(options: ToBulkOptions): TransformStream<Selected, BulkBa
 export interface BulkWriterOptions {
   ledger: Ledger;
   deadLetter: DeadLetterSink;
-  /** Requests in flight. Default 4. */
-  concurrency?: number;
+  /** Requests in flight: a number, or "auto" (the default) to find the engine's best (concurrency.ts). */
+  concurrency?: number | "auto";
+  /** Filled in as the writer goes: the concurrency it settled on, for the summary. */
+  stats?: BulkStats;
   /** Retries of a rejected item or failed request before it is dead-lettered. Default 8. */
   maxRetries?: number;
   /** First backoff step, ms; doubles per retry, full jitter, capped at 30 s. Default 250. */
@@ -105,20 +122,49 @@ export interface BulkWriterOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const RETRYABLE = new Set([429, 502, 503, 504]);
+/**
+ * Whole-request answers worth another try. `create` with deterministic ids is idempotent, so even a 500 (which
+ * may come after some items landed) is retried: what landed then answers 409 and counts as a duplicate.
+ */
+const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
+
+export interface BulkStats {
+  /** Requests in flight at the end (adaptive: where it settled). */
+  concurrency: number;
+  /** The most requests in flight it allowed. */
+  peak: number;
+  adaptive: boolean;
+  requests: number;
+}
+
+/** Most requests in flight "auto" tries. */
+export const MAX_AUTO_CONCURRENCY = 16;
+/** Item statuses worth another try: rejected for load, or failed on the engine's side. */
+const RETRYABLE_ITEM = (status: number) => status === 429 || status >= 500;
 const BULK_PATH = "/_bulk?filter_path=errors,items.*.status,items.*.error";
 
 export function bulkWriter(client: SearchClient, options: BulkWriterOptions): WritableStream<BulkBatch> {
-  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const adaptive = options.concurrency === undefined || options.concurrency === "auto";
+  const limit = adaptive ? new AdaptiveLimit({ max: MAX_AUTO_CONCURRENCY }) : new FixedLimit(Math.max(1, options.concurrency as number));
+  const stats = options.stats ?? { concurrency: 0, peak: 0, adaptive, requests: 0 };
+  Object.assign(stats, { concurrency: limit.current, peak: limit.peak, adaptive });
   const inFlight = new Set<Promise<void>>();
   let fatal: unknown;
-  const sender = new BatchSender(client, options);
+  const sender = new BatchSender(client, options, (sample) => {
+    limit.record(sample);
+    stats.requests++;
+    stats.concurrency = limit.current;
+    stats.peak = limit.peak;
+  });
   return new WritableStream({
     async write(batch) {
       if (fatal) throw fatal;
+      while (inFlight.size >= limit.current) {
+        limit.waited();
+        await Promise.race(inFlight);
+      }
       const sending: Promise<void> = sender.send(batch.items).catch((error) => void (fatal ??= error)).finally(() => inFlight.delete(sending));
       inFlight.add(sending);
-      while (inFlight.size >= concurrency) await Promise.race(inFlight);
     },
     async close() {
       await Promise.all(inFlight);
@@ -130,6 +176,9 @@ export function bulkWriter(client: SearchClient, options: BulkWriterOptions): Wr
   });
 }
 
+/** What one request told about the engine's load. */
+type Sample = { bytes: number; ms: number; rejected: boolean };
+
 class BatchSender {
   readonly #maxRetries: number;
   readonly #backoffMs: number;
@@ -139,6 +188,7 @@ class BatchSender {
   constructor(
     readonly client: SearchClient,
     readonly options: BulkWriterOptions,
+    readonly onSample: (sample: Sample) => void = () => {},
   ) {
     this.#maxRetries = options.maxRetries ?? 8;
     this.#backoffMs = options.backoffMs ?? 250;
@@ -155,6 +205,7 @@ class BatchSender {
       let retryReason = "";
       let retryStatus = 0;
       let response;
+      const started = Date.now();
       try {
         response = await this.client.request("POST", BULK_PATH, body, "application/x-ndjson");
       } catch (error) {
@@ -162,6 +213,7 @@ class BatchSender {
         retry = pending;
         retryReason = `request failed: ${error instanceof Error ? error.message : String(error)}`;
       }
+      const ms = Date.now() - started;
       if (response) {
         if (response.status === 413 && pending.length > 1) {
           const half = Math.ceil(pending.length / 2);
@@ -181,18 +233,17 @@ class BatchSender {
             : `HTTP ${response.status}${detail ? ` ${detail}` : ""}`;
           for (const item of pending) await this.#deadLetter(item, response.status, reason);
           return;
+        } else if (results && results.length !== pending.length) {
+          // cannot tell which item is which: send them all again (idempotent), count what the engine says then
+          retry = pending;
+          retryReason = `the bulk response had ${results.length} items for ${pending.length} sent`;
         } else if (results) {
-          if (results.length !== pending.length) {
-            const reason = `the bulk response had ${results.length} items for ${pending.length} sent`;
-            for (const item of pending) await this.#deadLetter(item, 0, reason);
-            return;
-          }
           for (let i = 0; i < pending.length; i++) {
             const item = pending[i]!;
             const { status, error } = results[i]!;
             if (status === 200 || status === 201) ledger.landed(item.action.index);
             else if (status === 409) ledger.records.duplicates++;
-            else if (status === 429 || status === 503) {
+            else if (RETRYABLE_ITEM(status) || !status) {
               retry.push(item);
               retryStatus = status;
               retryReason = `item ${status} ${error}`;
@@ -200,6 +251,7 @@ class BatchSender {
           }
         }
       }
+      this.onSample({ bytes: body.length, ms, rejected: response?.status === 429 || retryStatus === 429 });
       if (!retry.length) return;
       if (attempt >= this.#maxRetries) {
         for (const item of retry) await this.#deadLetter(item, retryStatus, `still rejected after ${this.#maxRetries} retries: ${retryReason}`);

@@ -102,7 +102,8 @@ export class SearchClient {
         headers["content-encoding"] = "gzip";
       }
     }
-    const init: RequestInit = { method, headers, body: payload as BodyInit | undefined, signal: AbortSignal.timeout(this.#timeoutMs) };
+    // never follow a redirect: credentials, signatures and session tokens must not leave for a host not configured
+    const init: RequestInit = { method, headers, body: payload as BodyInit | undefined, signal: AbortSignal.timeout(this.#timeoutMs), redirect: "manual" };
     let request: Request;
     if (this.#signer) {
       if (this.#service === "aoss") headers["x-amz-content-sha256"] = await sha256Hex(payload ?? "");
@@ -115,6 +116,11 @@ export class SearchClient {
       response = await this.#fetch(request);
     } catch (error) {
       throw new Error(`${method} ${path.split("?")[0]} on ${this.describe()} failed: ${networkReason(error)}`);
+    }
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      const location = response.headers.get("location");
+      throw new Error(`${method} ${path.split("?")[0]} on ${this.describe()} answered HTTP ${response.status}${location ? ` (to ${redactUrl(location)})` : ""}: trailpost does not follow redirects with credentials; set ES_URL to the address it points to`);
     }
     return { status: response.status, headers: response.headers, text: await response.text() };
   }

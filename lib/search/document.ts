@@ -1,16 +1,31 @@
 /**
- * A CloudTrail record as a bulk `create` action: where it goes, under which id, and the document text.
+ * A CloudTrail record as a bulk `create` action: where it goes, under which id (ids.ts), and the document text.
  *
  * - `_index` is `<prefix>-YYYY.MM.DD` from the record's `eventTime` in UTC: a pure function of the record, so a
  *   replay always lands in the same index.
- * - `_id` is the `eventID`. Records without one (eventVersion 1.0, 2013's logs) get the SHA-256 of their
- *   canonical content (keys sorted), so re-running never duplicates and distinct records never collide.
- * - The document is the record as delivered plus `@timestamp`. A value the mapping (schema.ts) cannot take, such
- *   as a string where an object is mapped or a 40 KB leaf in a flat field, is moved to
- *   `trailpost.unindexed["<path>"]` (stored, not indexed) and its path listed in `trailpost.unindexedPaths`,
- *   so the record still lands, whole.
+ * - The document is the record as delivered plus `@timestamp`. Nothing in it may make the engine refuse it, so
+ *   whatever the mapping (schema.ts) or the engine's field names cannot take is moved to
+ *   `trailpost.unindexed["<path>"]` (stored, never parsed for fields; see unindexed.ts) and its path listed in
+ *   `trailpost.unindexedPaths`. That is:
+ *   - a value of the wrong type for its field: a string where an object is mapped, an object in a keyword, a
+ *     number in a boolean, a date the engine cannot read;
+ *   - a key the engine rejects or reads as a path: empty or blank, or with a dot, anywhere outside a flat field
+ *     (`"a.b"`, `"userIdentity.type"` beside `userIdentity`); inside a flat field, empty or blank, or starting or
+ *     ending with a dot or holding `..`;
+ *   - inside a flat field, a leaf too long to index, or nesting deeper than FLAT_DEPTH_LIMIT;
+ *   - the record's own `@timestamp` and `trailpost`.
+ *   Keys that appear twice in one object (the engine answers "Duplicate field") keep their last value, as jq does.
+ *   When nothing has to move, the record's text goes through untouched (number spellings and all); otherwise it
+ *   is rewritten from a lossless parse (lib/json/lossless.ts), so numbers beyond 2^53 keep every digit.
+ *
+ * ```ts
+ * const action = await toAction(record.text, record.value, "cloudtrail", { ids, object: record.object });
+ * ```
  */
+import { isJsonObject, parseLossless, stringifyLossless, type JsonObject, type JsonValue } from "../json/lossless.ts";
+import { RecordIds } from "./ids.ts";
 import { CLOUDTRAIL, FLAT_DEPTH_LIMIT, FLAT_LEAF_LIMIT, UNINDEXED, type Fields, type Leaf } from "./schema.ts";
+import { encodePath } from "./unindexed.ts";
 
 export interface IndexAction {
   index: string;
@@ -23,37 +38,54 @@ export interface IndexAction {
 
 export class RecordError extends Error {}
 
+export interface ActionOptions {
+  /** Occurrence counting for records without an eventID; one per stream of objects. */
+  ids?: RecordIds;
+  /** The object the record came from (the scope of occurrence counting). */
+  object?: string;
+  /** An id the record was given before (a dead letter's), kept when it belongs to this content. */
+  id?: string;
+}
+
 /** The record must be a JSON object with an ISO 8601 `eventTime`; anything else throws RecordError. */
-export async function toAction(text: string, value: unknown, indexPrefix: string): Promise<IndexAction> {
+export async function toAction(text: string, value: unknown, indexPrefix: string, options: ActionOptions = {}): Promise<IndexAction> {
   if (!isPlainObject(value)) throw new RecordError(`not a CloudTrail record: a JSON ${typeName(value)}, not an object`);
   const eventTime = value.eventTime;
   const time = typeof eventTime === "string" ? parseEventTime(eventTime) : undefined;
-  if (!time) throw new RecordError(`no valid eventTime (${eventTime === undefined ? "missing" : JSON.stringify(eventTime)})`);
+  if (!time) throw new RecordError(`no valid eventTime (${eventTime === undefined ? "missing" : JSON.stringify(eventTime)?.slice(0, 100)})`);
   const index = `${indexPrefix}-${time.day.replaceAll("-", ".")}`;
-  const eventID = value.eventID;
-  const id = typeof eventID === "string" && eventID.length > 0 && utf8Length(eventID) <= 512 ? eventID : await contentHash(value);
+  const ids = options.ids ?? new RecordIds();
+  let id: string;
+  try {
+    id = await ids.idOf(text, value, options.object ?? "", options.id);
+  } catch (error) {
+    throw new RecordError(`cannot read the record to give it an id: ${error instanceof Error ? error.message : String(error)}`);
+  }
 
-  const misfits: Misfit[] = [];
-  findMisfits(value, CLOUDTRAIL, "", misfits, text.length * 3 > FLAT_LEAF_LIMIT);
+  const scan = new Scan(text.length * 3 > FLAT_LEAF_LIMIT);
+  scan.object(value, CLOUDTRAIL, [], true);
   const stamp = `"@timestamp":${JSON.stringify(time.iso)}`;
-  if (misfits.length === 0 && !Object.hasOwn(value, "@timestamp") && !Object.hasOwn(value, UNINDEXED)) {
-    const body = text.trimStart();
-    const empty = /^\{\s*\}$/.test(text.trim());
-    return { index, id, source: empty ? `{${stamp}}` : `{${stamp},${body.slice(1)}`, unindexed: [] };
+  if (scan.moves.length === 0 && scan.keys === keysInText(text)) {
+    const body = text.trim();
+    return { index, id, source: /^\{\s*\}$/.test(body) ? `{${stamp}}` : `{${stamp},${body.slice(1)}`, unindexed: [] };
   }
-  const doc: Record<string, unknown> = { "@timestamp": time.iso, ...value };
-  doc["@timestamp"] = time.iso; // the record's own @timestamp, if any, is kept aside below
-  const unindexed: Record<string, unknown> = Object.create(null);
-  if (Object.hasOwn(value, "@timestamp")) unindexed["@timestamp"] = value["@timestamp"];
-  if (Object.hasOwn(value, UNINDEXED)) unindexed[UNINDEXED] = value[UNINDEXED];
-  for (const misfit of misfits) {
-    if (misfit.path === "@timestamp") continue; // ours is eventTime; the record's own is kept aside above
-    unindexed[misfit.path] = misfit.value;
-    removePath(doc, misfit.path.split("."));
+  let record: JsonValue;
+  try {
+    record = parseLossless(text);
+  } catch (error) {
+    throw new RecordError(`cannot rewrite the record: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const paths = Object.keys(unindexed);
-  doc[UNINDEXED] = { unindexed, unindexedPaths: paths };
-  return { index, id, source: JSON.stringify(doc), unindexed: paths };
+  if (!isJsonObject(record)) throw new RecordError("not a CloudTrail record");
+  const unindexed: JsonObject = new Map();
+  for (const path of scan.moves) {
+    const moved = takePath(record, path);
+    if (moved !== undefined) unindexed.set(encodePath(path), moved);
+  }
+  const doc: JsonObject = new Map([["@timestamp", time.iso]]);
+  for (const [key, v] of record) if (key !== "@timestamp") doc.set(key, v);
+  const paths = [...unindexed.keys()];
+  if (paths.length) doc.set(UNINDEXED, new Map<string, JsonValue>([["unindexed", unindexed], ["unindexedPaths", paths]]));
+  return { index, id, source: stringifyLossless(doc), unindexed: paths };
 }
 
 /** `2013-12-07T05:03:12Z` and other ISO 8601 date-times; a date-time without an offset is UTC. */
@@ -65,63 +97,139 @@ export function parseEventTime(text: string): { iso: string; day: string } | und
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59) return undefined;
+  if (offset !== "Z" && (Number(offset.slice(1, 3)) > 18 || Number(offset.slice(4, 6)) > 59)) return undefined;
   const ms = Date.parse(normalized);
   if (Number.isNaN(ms)) return undefined;
   const date = new Date(ms);
+  const utcYear = date.getUTCFullYear();
+  if (utcYear < 1 || utcYear > 9999) return undefined;
   return { iso: offset === "Z" ? text : date.toISOString(), day: date.toISOString().slice(0, 10) };
 }
 
-/** SHA-256 (hex) of the record's canonical JSON: keys sorted at every level, no whitespace. */
-export async function contentHash(value: unknown): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalJson(value)));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+/**
+ * One walk over a record: the paths to move, and how many keys it has (to find keys that appear twice, which
+ * JSON.parse silently merges: the text then has more keys than the value).
+ */
+class Scan {
+  readonly moves: string[][] = [];
+  keys = 0;
 
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (isPlainObject(value)) {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(",")}}`;
+  constructor(readonly checkFlatLeaves: boolean) {}
+
+  /** An object with a mapping (`fields`), or unmapped (`undefined`: only its keys are checked). */
+  object(value: Record<string, unknown>, fields: Fields | undefined, path: readonly string[], root = false): void {
+    for (const key of Object.keys(value)) {
+      this.keys++;
+      const v = value[key];
+      const at = [...path, key];
+      // ours, and the engine's metadata fields (`_id`, `_source`, …), which a document may not hold
+      if (root && (key === "@timestamp" || key === UNINDEXED || key.startsWith("_"))) {
+        this.move(at, v);
+        continue;
+      }
+      if (!safeKey(key)) {
+        this.move(at, v);
+        continue;
+      }
+      const spec = fields && Object.hasOwn(fields, key) ? fields[key] : undefined;
+      if (spec === undefined) this.unmapped(v, at);
+      else if (typeof spec === "object") this.mappedObject(v, spec, at);
+      else if (spec === "flat") {
+        if (v === null) continue;
+        if (isPlainObject(v)) this.flat(v, at, 1);
+        else this.move(at, v);
+      } else if (!leafFits(spec, v)) this.move(at, v);
+      else this.count(v);
+    }
   }
-  return JSON.stringify(value) ?? "null";
-}
 
-interface Misfit {
-  path: string;
-  value: unknown;
-}
+  mappedObject(v: unknown, spec: Fields, at: string[]): void {
+    if (v === null) return;
+    if (isPlainObject(v)) return this.object(v, spec, at);
+    if (Array.isArray(v) && v.every((e) => e === null || isPlainObject(e))) {
+      // paths do not index arrays: one element that needs a move moves the whole array
+      const inner = new Scan(this.checkFlatLeaves);
+      for (const e of v) if (e) inner.object(e as Record<string, unknown>, spec, at);
+      if (inner.moves.length) this.move(at, v);
+      else this.keys += inner.keys;
+      return;
+    }
+    this.move(at, v);
+  }
 
-function findMisfits(value: Record<string, unknown>, fields: Fields, base: string, out: Misfit[], checkFlatLeaves: boolean): void {
-  for (const name of Object.keys(fields)) {
-    if (!Object.hasOwn(value, name)) continue;
-    const v = value[name];
-    const spec = fields[name]!;
-    const path = base + name;
-    if (v === null) continue;
-    if (typeof spec === "object") {
-      if (isPlainObject(v)) findMisfits(v, spec, `${path}.`, out, checkFlatLeaves);
-      else if (Array.isArray(v) && v.every((e) => e === null || isPlainObject(e))) {
-        const inner: Misfit[] = [];
-        for (const e of v) if (e) findMisfits(e as Record<string, unknown>, spec, `${path}.`, inner, checkFlatLeaves);
-        if (inner.length) out.push({ path, value: v });
-      } else out.push({ path, value: v });
-    } else if (!leafFits(spec, v, path, checkFlatLeaves)) {
-      out.push({ path, value: v });
+  /** Not in the mapping (`dynamic: false`): stored, not indexed; but the engine still reads its keys. */
+  unmapped(v: unknown, at: string[]): void {
+    if (isPlainObject(v)) return this.object(v, undefined, at);
+    if (Array.isArray(v)) {
+      const inner = new Scan(this.checkFlatLeaves);
+      for (const e of v) inner.unmapped(e, at);
+      if (inner.moves.length) this.move(at, v);
+      else this.keys += inner.keys;
+    }
+  }
+
+  /** Inside a flat field (flattened / flat_object): one field, any inner paths, with limits per leaf and depth. */
+  flat(value: Record<string, unknown>, path: string[], depth: number): void {
+    for (const key of Object.keys(value)) {
+      this.keys++;
+      const v = value[key];
+      const at = [...path, key];
+      if (!safeFlatKey(key) || depth >= FLAT_DEPTH_LIMIT) this.move(at, v);
+      else if (isPlainObject(v)) this.flat(v, at, depth + 1);
+      else if (Array.isArray(v)) {
+        if (flatArrayFits(v, at, depth + 1, this.checkFlatLeaves)) this.count(v);
+        else this.move(at, v);
+      } else if (!flatLeafFits(v, at, this.checkFlatLeaves)) this.move(at, v);
+    }
+  }
+
+  move(at: string[], v: unknown): void {
+    this.keys--; // counted again, with everything inside, by count()
+    this.count({ [at.at(-1)!]: v });
+    this.moves.push(at);
+  }
+
+  /** Counts the keys inside a value that is not walked further. */
+  count(v: unknown): void {
+    if (Array.isArray(v)) for (const e of v) this.count(e);
+    else if (isPlainObject(v)) {
+      for (const key of Object.keys(v)) {
+        this.keys++;
+        this.count(v[key]);
+      }
     }
   }
 }
 
-function leafFits(leaf: Leaf, v: unknown, path: string, checkFlatLeaves: boolean): boolean {
+/** Outside flat fields: the engines read a dot as a path separator, and refuse empty or blank names. */
+function safeKey(key: string): boolean {
+  return key.length > 0 && !key.includes(".") && !isBlank(key);
+}
+
+/** Inside flat fields keys may hold dots (they are joined into one path), but no empty path segment. */
+function safeFlatKey(key: string): boolean {
+  return key.length > 0 && !isBlank(key) && !key.startsWith(".") && !key.endsWith(".") && !key.includes("..");
+}
+
+function isBlank(key: string): boolean {
+  const first = key.charCodeAt(0);
+  if (first > 32 && first < 0x7f) return false;
+  return /^[\s\u0000-\u001f\u007f\u0085\u200b\ufeff]*$/u.test(key);
+}
+
+function leafFits(leaf: Leaf, v: unknown): boolean {
   switch (leaf) {
-    case "flat":
-      return isPlainObject(v) && flatFits(v, path, 1, checkFlatLeaves);
     case "boolean":
       return scalars(v, (s) => typeof s === "boolean" || s === "true" || s === "false" || s === "");
     case "date":
-      return scalars(v, (s) => (typeof s === "string" && parseEventTime(s) !== undefined) || (typeof s === "number" && Number.isInteger(s)));
+      return scalars(v, (s) => (typeof s === "string" && parseEventTime(s) !== undefined) || (typeof s === "number" && Number.isSafeInteger(s) && Math.abs(s) <= MAX_EPOCH_MILLIS));
     default: // keyword, text, ip-keyword, lenient-date: any scalar (long or malformed values are ignored, not rejected)
       return scalars(v, () => true);
   }
 }
+
+/** 9999-12-31T23:59:59.999Z */
+const MAX_EPOCH_MILLIS = 253_402_300_799_999;
 
 /** A scalar, or an array (of arrays) of scalars, each passing `ok`. */
 function scalars(v: unknown, ok: (s: unknown) => boolean): boolean {
@@ -129,31 +237,68 @@ function scalars(v: unknown, ok: (s: unknown) => boolean): boolean {
   return v === null || ((typeof v === "string" || typeof v === "number" || typeof v === "boolean") && ok(v));
 }
 
-function flatFits(v: unknown, path: string, depth: number, checkLeaves: boolean): boolean {
+function flatArrayFits(v: unknown[], at: string[], depth: number, checkLeaves: boolean): boolean {
   if (depth > FLAT_DEPTH_LIMIT) return false;
-  if (Array.isArray(v)) return v.every((e) => flatFits(e, path, depth, checkLeaves));
-  if (isPlainObject(v)) {
-    for (const key of Object.keys(v)) {
-      if (key === "" || !flatFits(v[key], `${path}.${key}`, depth + 1, checkLeaves)) return false;
-    }
-    return true;
-  }
-  if (checkLeaves && typeof v === "string" && v.length * 3 + path.length > FLAT_LEAF_LIMIT) {
-    return utf8Length(v) + utf8Length(path) + 1 <= FLAT_LEAF_LIMIT;
+  for (const e of v) {
+    if (Array.isArray(e)) {
+      if (!flatArrayFits(e, at, depth, checkLeaves)) return false;
+    } else if (isPlainObject(e)) {
+      for (const key of Object.keys(e)) {
+        const inner = e[key];
+        const next = [...at, key];
+        if (!safeFlatKey(key) || depth >= FLAT_DEPTH_LIMIT) return false;
+        if (isPlainObject(inner) ? !flatArrayFits([inner], next, depth + 1, checkLeaves) : Array.isArray(inner) ? !flatArrayFits(inner, next, depth + 1, checkLeaves) : !flatLeafFits(inner, next, checkLeaves)) return false;
+      }
+    } else if (!flatLeafFits(e, at, checkLeaves)) return false;
   }
   return true;
 }
 
-function removePath(doc: Record<string, unknown>, path: string[]): void {
-  let node: Record<string, unknown> = doc;
-  for (let i = 0; i < path.length - 1; i++) {
-    const next = node[path[i]!];
-    if (!isPlainObject(next)) return;
-    const copy = { ...next };
-    node[path[i]!] = copy;
-    node = copy;
+/** A leaf is indexed as one term, `<path>\0<value>`: it must stay under Lucene's term limit. */
+function flatLeafFits(v: unknown, at: string[], checkLeaves: boolean): boolean {
+  if (!checkLeaves || v === null || typeof v === "boolean") return true;
+  const text = typeof v === "string" ? v : String(v);
+  let pathLength = at.length;
+  for (const key of at) pathLength += key.length;
+  if (text.length * 3 + pathLength * 3 <= FLAT_LEAF_LIMIT) return true;
+  return utf8Length(text) + utf8Length(at.join(".")) + 1 <= FLAT_LEAF_LIMIT;
+}
+
+/** Removes the value at `path` from the tree and returns it (undefined when not there). */
+function takePath(root: JsonObject, path: string[]): JsonValue | undefined {
+  let node: JsonObject = root;
+  for (const key of path.slice(0, -1)) {
+    const next = node.get(key);
+    if (!isJsonObject(next)) return undefined;
+    node = next;
   }
-  delete node[path[path.length - 1]!];
+  const last = path.at(-1)!;
+  const value = node.get(last);
+  node.delete(last);
+  return value;
+}
+
+/**
+ * How many keys a JSON text has: each `:` outside a string belongs to one key. Compared with the keys of the
+ * parsed value, it tells whether a key appears twice in one object.
+ */
+export function keysInText(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 58) n++;
+    else if (c === 34) {
+      for (;;) {
+        const q = text.indexOf('"', i + 1);
+        if (q < 0) return n;
+        let backslashes = 0;
+        for (let k = q - 1; text.charCodeAt(k) === 92; k--) backslashes++;
+        i = q;
+        if (backslashes % 2 === 0) break;
+      }
+    }
+  }
+  return n;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -9,8 +9,7 @@
  * ```
  */
 import type { Ledger } from "../ledger.ts";
-import type { Selected } from "../streams/select.ts";
-import { bulkWriter, toBulk, type BulkWriterOptions, type DeadLetterSink } from "./bulk.ts";
+import { bulkWriter, toBulk, type BulkWriterOptions, type DeadLetterSink, type Indexable } from "./bulk.ts";
 import type { SearchClient } from "./client.ts";
 import { detectEngine, type Engine } from "./engine.ts";
 import { installTemplate, type TemplateSettings } from "./template.ts";
@@ -30,7 +29,7 @@ export interface IndexOptions extends Omit<BulkWriterOptions, "ledger" | "deadLe
 }
 
 /** Indexes every record, then refreshes the indices it touched so that counts and searches see them. */
-export async function indexRecords(records: ReadableStream<Selected>, client: SearchClient, options: IndexOptions): Promise<void> {
+export async function indexRecords(records: ReadableStream<Indexable>, client: SearchClient, options: IndexOptions): Promise<void> {
   await records
     .pipeThrough(toBulk({ indexPrefix: options.indexPrefix, ledger: options.ledger, deadLetter: options.deadLetter, maxBytes: options.maxBytes }))
     .pipeTo(bulkWriter(client, options));

@@ -32,7 +32,7 @@ export function indexTemplate(prefix: string, engine: Engine, settings: Template
     _meta: { managed_by: "trailpost", schema: 1 },
     properties: {
       ...properties(CLOUDTRAIL, engine),
-      [UNINDEXED]: { properties: { unindexed: { type: "object", enabled: false }, unindexedPaths: { type: "keyword" } } },
+      [UNINDEXED]: { properties: { unindexed: { type: "object", enabled: false }, unindexedPaths: { type: "keyword", ignore_above: KEYWORD_IGNORE_ABOVE } } },
     },
   };
   const template = { settings: { index: indexSettings }, mappings, aliases: { [prefix]: {} } };

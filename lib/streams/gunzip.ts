@@ -7,14 +7,16 @@
  * objects.pipeThrough(gunzip()).pipeThrough(select(".Records[]"))
  * ```
  *
- * The decompressor is a parameter: `DecompressionStream` by default (edge runtimes, Deno), while a Node entry
- * point can hand in zlib, which is several times faster there.
+ * The decompressor is a parameter: the runtime's `DecompressionStream` by default (edge runtimes, Deno), with every
+ * gzip member decoded the same everywhere (see gzip-members.ts), while a Node entry point can hand in zlib, which
+ * is several times faster there and must decode the same (scripts/platform.ts).
  */
+import { gunzipMembers } from "./gzip-members.ts";
 import { ObjectError, message, type LogObject } from "./log-object.ts";
 
 export type Decompress = (gzip: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
 
-export const decompressionStream: Decompress = (gzip) => gzip.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
+export const decompressionStream: Decompress = (gzip) => gzip.pipeThrough(gunzipMembers());
 
 export function gunzip(options: { decompress?: Decompress } = {}): TransformStream<LogObject, LogObject> {
   const decompress = options.decompress ?? decompressionStream;

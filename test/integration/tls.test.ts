@@ -1,7 +1,9 @@
 /**
  * ES_CA_CERT: an engine behind TLS with a certificate from a private CA is trusted when the CA is given, and refused
  * with a clear error when not, under Node and under Deno. The engine is the real local one, behind a TLS-terminating
- * proxy with a throwaway CA made by openssl.
+ * proxy with a throwaway CA made by openssl. Under Node, trusting it makes the script run itself again with
+ * NODE_EXTRA_CA_CERTS: that happens once, before any work, so every step runs and prints once; a
+ * NODE_EXTRA_CA_CERTS the user had stays trusted too (S3 behind a second proxy, signed by a second CA).
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -17,19 +19,30 @@ import { countDocuments, runScript } from "../support/run.ts";
 const dir = mkdtempSync(join(tmpdir(), "trailpost-tls-"));
 let stack: TestStack;
 let server: Server;
+let s3Server: Server;
 let url: string;
+let s3Url: string;
 const ca = join(dir, "ca.pem");
+const otherCa = join(dir, "other-ca.pem");
 const record = '{"eventTime":"2024-03-04T12:00:00Z","eventID":"tls-1","eventName":"GetObject"}\n';
 
 before(async () => {
   stack = await localStack();
   const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=trailpost test CA");
-  run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
   execFileSync("sh", ["-c", "printf 'subjectAltName=IP:127.0.0.1\\n' > ext.cnf"], { cwd: dir });
-  run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "1", "-extfile", "ext.cnf");
-  const upstream = new URL(stack.search);
-  server = createServer({ key: readFileSync(join(dir, "server.key")), cert: readFileSync(join(dir, "server.pem")) }, (req, res) => {
+  for (const name of ["ca", "other-ca"]) {
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.pem`, "-days", "1", "-subj", `/CN=trailpost test ${name}`);
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}-server.key`, "-out", `${name}-server.csr`, "-subj", "/CN=127.0.0.1");
+    run("x509", "-req", "-in", `${name}-server.csr`, "-CA", `${name}.pem`, "-CAkey", `${name}.key`, "-CAcreateserial", "-out", `${name}-server.pem`, "-days", "1", "-extfile", "ext.cnf");
+  }
+  [server, url] = await tlsProxy(stack.search, "ca");
+  [s3Server, s3Url] = await tlsProxy(stack.aws, "other-ca");
+});
+
+/** A TLS-terminating proxy on 127.0.0.1 to `upstream`, with the server certificate of the named CA. */
+async function tlsProxy(upstreamUrl: string, caName: string): Promise<[Server, string]> {
+  const upstream = new URL(upstreamUrl);
+  const proxy = createServer({ key: readFileSync(join(dir, `${caName}-server.key`)), cert: readFileSync(join(dir, `${caName}-server.pem`)) }, (req, res) => {
     const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
@@ -37,15 +50,49 @@ before(async () => {
     forward.on("error", () => res.writeHead(502).end());
     req.pipe(forward);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  const address = proxy.address();
   assert.ok(address && typeof address === "object", "the proxy listens");
-  url = `https://127.0.0.1:${address.port}`;
-});
+  return [proxy, `https://127.0.0.1:${address.port}`];
+}
 
 after(async () => {
   await new Promise((resolve) => server?.close(resolve));
+  await new Promise((resolve) => s3Server?.close(resolve));
   rmSync(dir, { recursive: true, force: true });
+});
+
+const count = (text: string, pattern: RegExp) => text.match(new RegExp(pattern.source, "gm"))?.length ?? 0;
+
+for (const [runtime, how] of [["node", "env"], ["node", "flag"], ["deno", "env"]] as const) {
+  test(`${runtime}: make ingest's blog.ts with ES_CA_CERT (${how === "env" ? "environment" : "--es-ca-cert"}) runs every step once, and the day lands`, async () => {
+    const prefix = uniqueName(`tls-blog-${runtime}`);
+    const cwd = mkdtempSync(join(tmpdir(), "trailpost-tls-blog-"));
+    try {
+      const env = { ES_URL: url, INDEX_PREFIX: prefix, NODE_EXTRA_CA_CERTS: undefined, CLOUDTRAIL_BUCKET: undefined, DATE: undefined, ES_CA_CERT: how === "env" ? ca : undefined };
+      const result = await runScript("blog.ts", ["--date", "2013-12-07", ...(how === "flag" ? ["--es-ca-cert", ca] : [])], env, { runtime, cwd });
+      assert.equal(result.code, 0, result.stderr);
+      for (const step of [/^\[1\/4\] copy/, /^\[2\/4\] gunzip/, /^\[3\/4\] split/, /^\[4\/4\] bulk/, /^copy: 84 log objects/, /^bulk: 513 records read: 513 indexed/, /^documents per index/, /^top 10 eventName/]) {
+        assert.equal(count(result.stderr, step), 1, `${step} printed ${count(result.stderr, step)} times:\n${result.stderr}`);
+      }
+      assert.equal(await countDocuments(stack.search, `${prefix}-*`), 513);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+}
+
+test("node: ingest.ts with ES_CA_CERT runs once, and a NODE_EXTRA_CA_CERTS the user had (for S3 here) stays trusted", async () => {
+  const prefix = uniqueName("tls-ingest");
+  const env = {
+    ES_URL: url, ES_CA_CERT: ca, NODE_EXTRA_CA_CERTS: otherCa, INDEX_PREFIX: prefix,
+    CLOUDTRAIL_BUCKET: "trailpost-demo", AWS_ENDPOINT_URL: s3Url, AWS_ACCESS_KEY_ID: stack.accessKeyId, AWS_SECRET_ACCESS_KEY: stack.secretAccessKey, AWS_REGION: stack.region,
+  };
+  const result = await runScript("ingest.ts", ["--date", "2013-12-07"], env);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(count(result.stderr, /^ingest: 84 log objects read/), 1, result.stderr);
+  assert.equal(count(result.stderr, /^ingest: 513 records read: 513 indexed, 0 duplicates/), 1, result.stderr);
+  assert.equal(await countDocuments(stack.search, `${prefix}-*`), 513);
 });
 
 for (const runtime of ["node", "deno"] as const) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { CredentialsError, parseIni, resolveCredentials, resolveRegion } from "../../../lib/aws/credentials.ts";
+import { CredentialsError, resolveCredentials, resolveRegion } from "../../../lib/aws/credentials.ts";
 
 const CREDENTIALS_FILE = `
 # comment
@@ -70,12 +70,109 @@ describe("resolveCredentials: environment", () => {
   });
 
   test("only one of id and secret is an error", () => {
-    assert.throws(() => resolveCredentials({ AWS_ACCESS_KEY_ID: "A" }, files), (e: unknown) => e instanceof CredentialsError && /must be set together/.test(e.message));
-    assert.throws(() => resolveCredentials({ AWS_SECRET_ACCESS_KEY: "s" }, files), (e: unknown) => e instanceof CredentialsError && /must be set together/.test(e.message));
+    assert.throws(() => resolveCredentials({ AWS_ACCESS_KEY_ID: "A" }, files), (e: unknown) => e instanceof CredentialsError && /AWS_SECRET_ACCESS_KEY is not: set both/.test(e.message));
+    assert.throws(() => resolveCredentials({ AWS_SECRET_ACCESS_KEY: "s" }, files), (e: unknown) => e instanceof CredentialsError && /AWS_ACCESS_KEY_ID is not: set both/.test(e.message));
   });
 
   test("the error never contains the secret", () => {
     assert.throws(() => resolveCredentials({ AWS_SECRET_ACCESS_KEY: "verysecretvalue" }), (e: unknown) => e instanceof Error && !e.message.includes("verysecretvalue"));
+  });
+});
+
+describe("resolveCredentials: an explicit profile (--profile) against the environment, as the AWS CLI", () => {
+  const env = { AWS_ACCESS_KEY_ID: "AKIAENV", AWS_SECRET_ACCESS_KEY: "secretenv", AWS_SESSION_TOKEN: "tokenenv" };
+
+  test("--profile wins over keys in the environment", () => {
+    assert.deepEqual(resolveCredentials(env, files, { profile: "work" }), { accessKeyId: "AKIAWORK", secretAccessKey: "secretwork", sessionToken: "tokenwork" });
+    assert.deepEqual(resolveCredentials(env, files, { profile: "default" }), { accessKeyId: "AKIADEFAULT", secretAccessKey: "secretdefault" });
+  });
+
+  test("AWS_PROFILE does not: the environment keys win", () => {
+    assert.deepEqual(resolveCredentials({ ...env, AWS_PROFILE: "work" }, files), { accessKeyId: "AKIAENV", secretAccessKey: "secretenv", sessionToken: "tokenenv" });
+  });
+
+  test("--profile wins over AWS_PROFILE and AWS_DEFAULT_PROFILE; AWS_DEFAULT_PROFILE over AWS_PROFILE (botocore's order)", () => {
+    assert.equal(resolveCredentials({ AWS_PROFILE: "work", AWS_DEFAULT_PROFILE: "work" }, files, { profile: "default" })?.accessKeyId, "AKIADEFAULT");
+    assert.equal(resolveCredentials({ AWS_PROFILE: "default", AWS_DEFAULT_PROFILE: "work" }, files)?.accessKeyId, "AKIAWORK");
+  });
+
+  test("a named profile that does not exist is an error even with keys in the environment (the CLI fails too)", () => {
+    assert.throws(() => resolveCredentials({ ...env, AWS_PROFILE: "nope" }, files), (e: unknown) => e instanceof CredentialsError && /"nope" not found/.test(e.message));
+    assert.throws(() => resolveCredentials(env, files, { profile: "nope" }), CredentialsError);
+  });
+
+  test("the session token of --profile's section, never the environment's", () => {
+    const credentials = "[p]\naws_access_key_id = AKIAP\naws_secret_access_key = sp\n";
+    assert.deepEqual(resolveCredentials(env, { credentials }, { profile: "p" }), { accessKeyId: "AKIAP", secretAccessKey: "sp" });
+  });
+
+  test("AWS_SECURITY_TOKEN (botocore's older name) before AWS_SESSION_TOKEN; aws_security_token before aws_session_token", () => {
+    assert.equal(resolveCredentials({ ...env, AWS_SECURITY_TOKEN: "older" })?.sessionToken, "older");
+    const credentials = "[default]\naws_access_key_id = A\naws_secret_access_key = s\naws_session_token = newer\naws_security_token = older\n";
+    assert.equal(resolveCredentials({}, { credentials })?.sessionToken, "older");
+  });
+
+  test("environment keys are used without reading the files when no profile is named", () => {
+    assert.deepEqual(resolveCredentials(env, { credentials: "[default]\n[default]\n" }), { accessKeyId: "AKIAENV", secretAccessKey: "secretenv", sessionToken: "tokenenv" });
+  });
+});
+
+describe("resolveCredentials: awkward files", () => {
+  test("keys indented under a section header are keys (the CLI reads them)", () => {
+    const credentials = "[p]\n  aws_access_key_id = AKIAINDENTED\n  aws_secret_access_key = secretindented\n\taws_session_token = t\n";
+    assert.deepEqual(resolveCredentials({}, { credentials }, { profile: "p" }), { accessKeyId: "AKIAINDENTED", secretAccessKey: "secretindented", sessionToken: "t" });
+  });
+
+  test("a key indented under another key continues its value: an error that says so, without the value", () => {
+    const credentials = "[p]\naws_access_key_id = AKIAFIRST\n  aws_secret_access_key = verysecretvalue\n";
+    assert.throws(() => resolveCredentials({}, { credentials }, { profile: "p" }), (e: unknown) => {
+      assert.ok(e instanceof CredentialsError);
+      assert.match(e.message, /aws_access_key_id spans several lines .*remove the indentation/);
+      assert.ok(!e.message.includes("verysecretvalue") && !e.message.includes("AKIAFIRST"), e.message);
+      return true;
+    });
+  });
+
+  test("a file the CLI refuses is an error naming the file and line, not the line's text", () => {
+    const cases: [string, RegExp][] = [
+      ["[default]\naws_access_key_id = A\naws_secret_access_key = verysecretvalue\n[default]\n", /line 4: section \[default\] appears twice/],
+      ["[default]\naws_secret_access_key = verysecretvalue\naws_secret_access_key = verysecretvalue\n", /line 3: key aws_secret_access_key appears twice/],
+      ["aws_secret_access_key = verysecretvalue\n[default]\n", /line 1: a key before the first \[section\]/],
+      ["[default]\nverysecretvalue\n", /line 2: not a \[section\]/],
+    ];
+    for (const [credentials, expected] of cases) {
+      assert.throws(() => resolveCredentials({}, { credentials, credentialsPath: "/tmp/creds" }), (e: unknown) => {
+        assert.ok(e instanceof CredentialsError, String(e));
+        assert.match(e.message, /^\/tmp\/creds, /);
+        assert.match(e.message, expected);
+        assert.ok(!e.message.includes("verysecretvalue"), e.message);
+        return true;
+      });
+    }
+  });
+
+  test("an empty or missing secret is an error naming the profile and the file", () => {
+    assert.throws(() => resolveCredentials({}, { credentials: "[default]\naws_access_key_id = A\n" }), /"default" in the shared credentials file has aws_access_key_id but no aws_secret_access_key/);
+    assert.throws(() => resolveCredentials({}, { credentials: "[default]\naws_access_key_id = A\naws_secret_access_key =\n" }), /aws_secret_access_key is empty/);
+  });
+
+  test("the credentials file's keys before credential_process, credential_process before the config file's keys", () => {
+    const config = "[profile p]\ncredential_process = /bin/creds\naws_access_key_id = AKIACONFIG\naws_secret_access_key = s\n";
+    assert.equal(resolveCredentials({}, { config, credentials: "[p]\naws_access_key_id = AKIACREDS\naws_secret_access_key = s\n" }, { profile: "p" })?.accessKeyId, "AKIACREDS");
+    assert.throws(() => resolveCredentials({}, { config }, { profile: "p" }), /credential_process/);
+  });
+
+  test("role_arn in the config file wins over static keys in the credentials file (botocore assumes the role)", () => {
+    const config = "[profile p]\nrole_arn = arn:aws:iam::111122223333:role/R\nsource_profile = default\n";
+    assert.throws(() => resolveCredentials({}, { config, credentials: "[p]\naws_access_key_id = A\naws_secret_access_key = s\n" }, { profile: "p" }), /role_arn/);
+  });
+
+  test("web identity from the environment (EKS) is reported, not skipped", () => {
+    assert.throws(() => resolveCredentials({ AWS_WEB_IDENTITY_TOKEN_FILE: "/var/run/token", AWS_ROLE_ARN: "arn:aws:iam::1:role/R" }, files), /AWS_WEB_IDENTITY_TOKEN_FILE/);
+  });
+
+  test("a UTF-8 byte order mark is ignored", () => {
+    assert.equal(resolveCredentials({}, { credentials: "\uFEFF[default]\naws_access_key_id = AKIABOM\naws_secret_access_key = s\n" })?.accessKeyId, "AKIABOM");
   });
 });
 
@@ -112,7 +209,7 @@ describe("resolveCredentials: shared files", () => {
     ["legacy-sso", "sso_start_url"],
     ["role", "role_arn"],
     ["proc", "credential_process"],
-    ["webid", "role_arn"],
+    ["webid", "web_identity_token_file"],
     ["sso-in-credentials", "sso_session"],
   ] as const) {
     test(`profile ${profile} (${needs}) is a CredentialsError naming the profile and the export command`, () => {
@@ -126,7 +223,7 @@ describe("resolveCredentials: shared files", () => {
     });
   }
 
-  test("an unknown explicit profile is an error", () => {
+  test("an unknown named profile is an error", () => {
     assert.throws(() => resolveCredentials({ AWS_PROFILE: "nope" }, files), (e: unknown) => e instanceof CredentialsError && /"nope"/.test(e.message));
     assert.throws(() => resolveCredentials({ AWS_PROFILE: "nope" }, {}), CredentialsError);
   });
@@ -157,27 +254,12 @@ describe("resolveRegion", () => {
     const config = "[profile x]\ns3 =\n  region = nested-1\n";
     assert.equal(resolveRegion({ AWS_PROFILE: "x" }, { config }), "us-east-1");
   });
-});
 
-describe("parseIni", () => {
-  test("sections, keys, comments, whitespace and CRLF", () => {
-    const ini = parseIni("# top\r\n[a]\r\nKey = v1 \r\n; c\r\n  # indented comment\r\nother=x=y\r\n[ profile   b ]\r\nk=2\r\n");
-    assert.deepEqual({ ...ini.a }, { key: "v1", other: "x=y" });
-    assert.deepEqual({ ...ini["profile b"] }, { k: "2" });
-  });
-
-  test("nested (indented) keys are skipped, the section goes on", () => {
-    const ini = parseIni("[profile p]\ns3 =\n  max_concurrent_requests = 20\n  region = x\nregion = eu-west-1\n");
-    assert.deepEqual({ ...ini["profile p"] }, { s3: "", region: "eu-west-1" });
-  });
-
-  test("keys before any section are ignored", () => {
-    const ini = parseIni("orphan = 1\n[a]\nk = v\n");
-    assert.deepEqual(Object.keys(ini), ["a"]);
-  });
-
-  test("a repeated section merges", () => {
-    const ini = parseIni("[a]\nx=1\n[b]\ny=2\n[a]\nz=3\n");
-    assert.deepEqual({ ...ini.a }, { x: "1", z: "3" });
+  test("--profile's region; the credentials file's region over the config file's; [DEFAULT] is inherited", () => {
+    const config = "[default]\nregion = eu-west-1\n[profile x]\nregion = eu-west-3\n[profile y]\nregion = ca-central-1\n";
+    const credentials = "[DEFAULT]\nregion = ap-south-1\n[x]\nregion = sa-east-1\n[y]\n";
+    assert.equal(resolveRegion({ AWS_PROFILE: "y" }, { config }, { profile: "x" }), "eu-west-3");
+    assert.equal(resolveRegion({}, { config, credentials }, { profile: "x" }), "sa-east-1");
+    assert.equal(resolveRegion({}, { config, credentials }, { profile: "y" }), "ap-south-1");
   });
 });

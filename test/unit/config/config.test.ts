@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ConfigError, daysOf, readConfig, SETTINGS, usage, type SettingName } from "../../../lib/config.ts";
+import { ConfigError, credentialWarnings, daysOf, isLoopback, peekSetting, readConfig, SETTINGS, usage, type SettingName } from "../../../lib/config.ts";
 
 const problemsOf = (fn: () => unknown): string[] => {
   try {
@@ -154,6 +154,68 @@ describe("readConfig: problems", () => {
     assert.equal(readConfig(["refreshInterval"], [], { INDEX_REFRESH_INTERVAL: "-1" }).values.refreshInterval, "-1");
     assert.match(problemsOf(() => readConfig(["orgId"], [], { CLOUDTRAIL_ORG_ID: "o-short" }))[0]!, /^CLOUDTRAIL_ORG_ID must be an organization id/);
     assert.equal(readConfig(["orgId"], [], { CLOUDTRAIL_ORG_ID: "o-exampleorgid" }).values.orgId, "o-exampleorgid");
+  });
+});
+
+describe("readConfig: DATE, FROM and TO are checked where they are read", () => {
+  const injections = ["2013-12-07; touch /tmp/x", "$(touch /tmp/x)", "`id`", "2013-12-07 && id", "2013-12-07\nid", "$(shell id)", "2013-12-07 --es-url http://x/", "'\"", " 2013-12-07", "2013-12-07 "];
+  for (const [name, variable] of [["date", "DATE"], ["from", "FROM"], ["to", "TO"]] as const) {
+    test(`${variable}: a calendar day or a problem that quotes the value, from the environment and as a flag`, () => {
+      assert.equal(readConfig([name], [], { [variable]: "2013-12-07" }).values[name], "2013-12-07");
+      for (const bad of [...injections, "2013-13-45", "2013-02-29", "13-12-07", "2013-12-7", "２０１３-12-07"]) {
+        const message = `${variable} must be a calendar day as YYYY-MM-DD, not ${JSON.stringify(bad)}`;
+        assert.deepEqual(problemsOf(() => readConfig([name], [], { [variable]: bad })), [message], bad);
+        assert.deepEqual(problemsOf(() => readConfig([name], [SETTINGS[name].flag, bad], {})), [message], bad);
+      }
+    });
+  }
+
+  test("a bad DATE and a bad ES_URL are reported together", () => {
+    assert.equal(problemsOf(() => readConfig(["date", "esUrl"], [], { DATE: "x; id", ES_URL: "notaurl" })).length, 2);
+  });
+});
+
+describe("secrets from files, CA file, and credential warnings", () => {
+  test("ES_API_KEY_FILE, ES_PASSWORD_FILE and ES_CA_CERT are paths; a newline in one is refused", () => {
+    const c = readConfig(["esApiKeyFile", "esPasswordFile"], ["--es-password-file", "/run/secrets/pw"], { ES_API_KEY_FILE: "key.txt" });
+    assert.deepEqual(c.values, { esApiKeyFile: "key.txt", esPasswordFile: "/run/secrets/pw" });
+    assert.match(problemsOf(() => readConfig(["esCaCert"], [], { ES_CA_CERT: "a\nb" }))[0]!, /^ES_CA_CERT must be a file path/);
+  });
+
+  test("peekSetting: the flag (either spelling, the last one) wins over the environment; nothing after --", () => {
+    assert.equal(peekSetting("esCaCert", [], { ES_CA_CERT: "env.pem" }), "env.pem");
+    assert.equal(peekSetting("esCaCert", ["--es-ca-cert", "a.pem", "--es-ca-cert=b.pem"], { ES_CA_CERT: "env.pem" }), "b.pem");
+    assert.equal(peekSetting("esCaCert", ["--", "--es-ca-cert", "x.pem"], {}), undefined);
+    assert.equal(peekSetting("esCaCert", ["--es-ca-cert="], { ES_CA_CERT: "" }), undefined);
+  });
+
+  test("a secret as a flag: one warning per flag, naming the flag and the safer ways, never the value", () => {
+    const warnings = credentialWarnings({ esApiKey: "SECRETKEY", esPassword: "SECRETPW" }, ["--es-api-key=SECRETKEY", "--es-password", "SECRETPW"]);
+    assert.deepEqual(warnings, [
+      "--es-api-key on the command line is visible to other users of this machine (ps); set ES_API_KEY or ES_API_KEY_FILE instead",
+      "--es-password on the command line is visible to other users of this machine (ps); set ES_PASSWORD or ES_PASSWORD_FILE instead",
+    ]);
+    assert.deepEqual(credentialWarnings({ esApiKey: "k" }, []), [], "from the environment: no warning");
+    assert.deepEqual(credentialWarnings({}, ["--", "--es-password"]), [], "after --");
+  });
+
+  test("credentials over plain http to another host: one warning naming the host and what would leak; none for loopback or https", () => {
+    const remote = "http://search.example.com:9200";
+    assert.deepEqual(credentialWarnings({ esUrl: remote, esApiKeyFile: "k" }, []), ["ES_URL is plain http:// to search.example.com:9200: the API key would cross the network unencrypted; use https://"]);
+    assert.match(credentialWarnings({ esUrl: "http://elastic:pw@10.0.0.5:9200/" }, [])[0]!, /^ES_URL is plain http:\/\/ to 10\.0\.0\.5:9200: the password would/);
+    assert.ok(!credentialWarnings({ esUrl: "http://elastic:pw@10.0.0.5:9200/" }, [])[0]!.includes("pw@"));
+    assert.match(credentialWarnings({ esUrl: remote, esAws: "es" }, [])[0]!, /SigV4-signed requests with the AWS session token/);
+    assert.match(credentialWarnings({ esUrl: remote, esPassword: "p", esApiKey: "k" }, [])[0]!, /the API key and the password/);
+    assert.deepEqual(credentialWarnings({ esUrl: remote }, []), [], "no credentials");
+    assert.deepEqual(credentialWarnings({ esUrl: "https://search.example.com", esPassword: "p" }, []), []);
+    for (const local of ["http://127.0.0.1:9200", "http://localhost:9200", "http://[::1]:9200", "http://127.1.2.3/", "http://0x7f.1/", "http://search.localhost/", "http://[::ffff:127.0.0.1]/"]) {
+      assert.deepEqual(credentialWarnings({ esUrl: local, esPassword: "p" }, []), [], local);
+    }
+  });
+
+  test("isLoopback", () => {
+    for (const h of ["localhost", "LOCALHOST", "localhost.", "a.localhost", "127.0.0.1", "127.255.0.9", "[::1]", "[::ffff:7f00:1]"]) assert.equal(isLoopback(h), true, h);
+    for (const h of ["0.0.0.0", "10.0.0.1", "128.0.0.1", "localhost.example.com", "127.0.0.1.nip.io", "[::2]", "[::ffff:a00:1]", "example.com"]) assert.equal(isLoopback(h), false, h);
   });
 });
 

@@ -373,11 +373,46 @@ describe("bulkWriter", () => {
     assertBalanced(ledger);
   });
 
-  test("a response with the wrong number of items dead-letters the batch", async () => {
-    const { ledger, deadLetters } = await write(await batchesFor(3), () => itemsResponse([201]));
-    assert.equal(deadLetters.length, 3);
-    assert.match(deadLetters[0]!.reason, /1 items for 3 sent/);
+  test("a response with the wrong number of items is retried whole (create is idempotent); what landed then counts as a duplicate", async () => {
+    const { client, ledger, deadLetters, retries } = await write(await batchesFor(3), (s, call) => (call === 1 ? itemsResponse([201]) : itemsResponse(s.ids.map((id) => (id === "id-0" ? 409 : 201)))));
+    assert.equal(client.sent.length, 2);
+    assert.deepEqual(client.sent[1]!.ids, ["id-0", "id-1", "id-2"]);
+    assert.match(retries[0]!.reason, /1 items for 3 sent/);
+    assert.equal(deadLetters.length, 0);
+    assert.equal(ledger.records.indexed, 2);
+    assert.equal(ledger.records.duplicates, 1);
     assertBalanced(ledger);
+  });
+
+  test("a response with the wrong number of items every time: dead-lettered after the retries, with that reason", async () => {
+    const { ledger, deadLetters } = await write(await batchesFor(3), () => itemsResponse([201]), { maxRetries: 2 });
+    assert.equal(deadLetters.length, 3);
+    assert.match(deadLetters[0]!.reason, /still rejected after 2 retries: the bulk response had 1 items for 3 sent/);
+    assertBalanced(ledger);
+  });
+
+  test("a whole-request 500 is retried, not dead-lettered: the items that landed before it answer 409 and count as duplicates", async () => {
+    const { client, ledger, deadLetters } = await write(await batchesFor(4), (s, call) =>
+      call === 1 ? response(500, { error: { type: "illegal_state_exception", reason: "node is shutting down" } }) : itemsResponse(s.ids.map((id) => (id === "id-1" ? 409 : 201))),
+    );
+    assert.equal(client.sent.length, 2);
+    assert.equal(deadLetters.length, 0);
+    assert.equal(ledger.records.indexed, 3);
+    assert.equal(ledger.records.duplicates, 1);
+    assertBalanced(ledger);
+  });
+
+  test("request-level 408 and item-level 500 are retried too; item 400 is not", async () => {
+    const timedOut = await write(await batchesFor(2), (s, call) => (call === 1 ? response(408, "") : allCreated(s)));
+    assert.equal(timedOut.ledger.records.indexed, 2);
+    const itemFailed = await write(await batchesFor(3), (s, call) =>
+      call === 1 ? itemsResponse([{ status: 500, error: { type: "node_closed_exception", reason: "x" } }, 201, { status: 400, error: { type: "document_parsing_exception", reason: "y" } }]) : allCreated(s),
+    );
+    assert.deepEqual(itemFailed.client.sent[1]!.ids, ["id-0"]);
+    assert.equal(itemFailed.ledger.records.indexed, 2);
+    assert.equal(itemFailed.deadLetters.length, 1);
+    assert.equal(itemFailed.deadLetters[0]!.status, 400);
+    assertBalanced(itemFailed.ledger);
   });
 
   test("a mix in one response: created, duplicate, retried, rejected", async () => {
@@ -419,6 +454,45 @@ describe("bulkWriter", () => {
 });
 
 describe("toBulk into bulkWriter", () => {
+  test("a failing engine with the flush timer armed: the error reaches the caller, nothing throws uncaught", async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (e: unknown) => void uncaught.push(e);
+    process.on("uncaughtException", onUncaught);
+    process.on("unhandledRejection", onUncaught);
+    try {
+      const ledger = new Ledger();
+      // one batch goes out (maxBytes), the writer fails on it; then a slow trickle leaves a partial batch on the timer
+      let i = 0;
+      const records = new ReadableStream<Selected>({
+        async pull(controller) {
+          if (i >= 6) return controller.close();
+          if (i >= 3) await new Promise((r) => setTimeout(r, 30));
+          controller.enqueue(record(i++));
+        },
+      });
+      const failing = new WritableStream<BulkBatch>({ write: () => Promise.reject(new Error("engine gone")) });
+      await assert.rejects(records.pipeThrough(toBulk({ indexPrefix: "cloudtrail", ledger, deadLetter: () => {}, maxBytes: 300, flushAfterMs: 10 })).pipeTo(failing), /engine gone/);
+      await new Promise((r) => setTimeout(r, 200)); // let any armed timer fire
+      assert.deepEqual(uncaught, []);
+    } finally {
+      process.off("uncaughtException", onUncaught);
+      process.off("unhandledRejection", onUncaught);
+    }
+  });
+
+  test("identical records without eventID in one object get distinct ids; re-reading the object gives the same ids", async () => {
+    const text = '{"eventVersion":"1.0","eventTime":"2013-12-07T05:03:12Z","eventName":"DescribeInstances"}';
+    const same = (position: number, object = "s3://b/a.json.gz"): Selected => ({ text, value: JSON.parse(text), object, position });
+    const run = async () => {
+      const { batches } = await batchesOf([same(1), same(2), same(3), same(1, "s3://b/other.json.gz")]);
+      return batches.flatMap((b) => b.items.map((i) => i.action.id));
+    };
+    const first = await run();
+    assert.equal(new Set(first.slice(0, 3)).size, 3);
+    assert.equal(first[3], first[0], "the same record in another object is the same document");
+    assert.deepEqual(await run(), first);
+  });
+
   test("records in, every one accounted for", async () => {
     const records = [...Array.from({ length: 30 }, (_, i) => record(i)), { text: "1", value: 1, object: "o", position: 31 }];
     const ledger = new Ledger();

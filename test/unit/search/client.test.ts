@@ -217,3 +217,35 @@ describe("errorReason and redactUrl", () => {
     assert.equal(redactUrl("https://host:9200"), "https://host:9200");
   });
 });
+
+describe("SearchClient: redirects", () => {
+  test("a redirect is never followed: the credentials and session token never reach the other host", async () => {
+    const { createServer } = await import("node:http");
+    const seen: string[] = [];
+    const other = createServer((req, res) => {
+      seen.push(JSON.stringify(req.headers));
+      res.end("{}");
+    });
+    await new Promise<void>((r) => other.listen(0, "127.0.0.1", r));
+    const otherPort = (other.address() as { port: number }).port;
+    const first = createServer((_req, res) => {
+      res.writeHead(302, { location: `http://127.0.0.1:${otherPort}/_bulk` });
+      res.end();
+    });
+    await new Promise<void>((r) => first.listen(0, "127.0.0.1", r));
+    const port = (first.address() as { port: number }).port;
+    try {
+      for (const target of [
+        { url: `http://127.0.0.1:${port}`, apiKey: "secret-api-key" },
+        { url: `http://127.0.0.1:${port}`, aws: { credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "s", sessionToken: "secret-token" }, region: "us-east-1", service: "es" as const } },
+      ]) {
+        const client = new SearchClient(target);
+        await assert.rejects(client.request("POST", "/_bulk", "{}\n"), /answered HTTP 302 \(to http:\/\/127\.0\.0\.1:\d+\/_bulk\): trailpost does not follow redirects/);
+      }
+      assert.deepEqual(seen, [], "nothing reached the other host");
+    } finally {
+      first.close();
+      other.close();
+    }
+  });
+});

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { canonicalJson, contentHash, parseEventTime, RecordError, toAction, utf8Length } from "../../../lib/search/document.ts";
+import { keysInText, parseEventTime, RecordError, toAction, utf8Length } from "../../../lib/search/document.ts";
+import { contentHash } from "../../../lib/search/ids.ts";
+import { parseLossless, stringifyLossless } from "../../../lib/json/lossless.ts";
+import { originalRecord } from "../../../lib/search/unindexed.ts";
 
 const PREFIX = "cloudtrail";
 const action = (text: string, prefix = PREFIX) => toAction(text, JSON.parse(text), prefix);
@@ -42,7 +45,7 @@ describe("toAction: index and id", () => {
     assert.match(a.id, /^[0-9a-f]{64}$/);
     assert.equal(a.id, b.id);
     assert.equal(a.id, pretty.id);
-    assert.equal(a.id, await contentHash(JSON.parse('{"eventTime":"2013-12-07T05:03:12Z","eventName":"A","userIdentity":{"type":"Root","arn":"x"}}')));
+    assert.equal(a.id, await contentHash('{"eventTime":"2013-12-07T05:03:12Z","eventName":"A","userIdentity":{"type":"Root","arn":"x"}}'));
   });
 
   test("distinct records without eventID get distinct ids", async () => {
@@ -161,11 +164,11 @@ describe("toAction: misfits move to trailpost.unindexed", () => {
     assert.deepEqual(rest, { "@timestamp": base.eventTime, ...base });
   });
 
-  test("a flat leaf over 32000 UTF-8 bytes (multi-byte characters counted as bytes)", async () => {
+  test("a flat leaf over 32000 UTF-8 bytes (multi-byte characters counted as bytes) moves alone; its siblings stay searchable", async () => {
     const policy = "é".repeat(16_500); // 16,500 characters, 33,000 bytes
-    const { doc, kept } = await moved({ requestParameters: { bucketName: "b", policy } }, "requestParameters");
-    assert.deepEqual(kept.unindexed.requestParameters, { bucketName: "b", policy });
-    assert.equal(Object.hasOwn(doc, "requestParameters"), false);
+    const { doc, kept } = await moved({ requestParameters: { bucketName: "b", policy } }, "requestParameters.policy");
+    assert.equal(kept.unindexed["requestParameters.policy"], policy);
+    assert.deepEqual(doc.requestParameters, { bucketName: "b" });
     assert.equal(doc.eventName, "PutObject");
   });
 
@@ -202,11 +205,17 @@ describe("toAction: misfits move to trailpost.unindexed", () => {
     assert.equal(Object.hasOwn(doc, "resources"), false);
   });
 
-  test("nested depth over 100 in a flat field", async () => {
+  test("nested depth over 100 in a flat field: the part below depth 100 moves", async () => {
     let deep: unknown = "leaf";
     for (let i = 0; i < 150; i++) deep = { a: deep };
-    const { kept } = await moved({ responseElements: deep }, "responseElements");
-    assert.deepEqual(kept.unindexed.responseElements, deep);
+    const path = ["responseElements", ...Array(100).fill("a")].join(".");
+    const { kept, doc } = await moved({ responseElements: deep }, path);
+    let below: unknown = deep;
+    for (let i = 0; i < 100; i++) below = (below as { a: unknown }).a;
+    assert.deepEqual(kept.unindexed[path], below);
+    let depth = 0;
+    for (let node = doc.responseElements as Record<string, unknown>; node && typeof node === "object" && "a" in node; node = node.a as Record<string, unknown>) depth++;
+    assert.equal(depth, 99);
   });
 
   test("moderate nesting in a flat field stays", async () => {
@@ -237,18 +246,6 @@ describe("toAction: misfits move to trailpost.unindexed", () => {
   });
 });
 
-describe("canonicalJson", () => {
-  test("sorts keys at every level, keeps array order, no whitespace", () => {
-    assert.equal(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } }), '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}');
-    assert.equal(canonicalJson([2, 1]), "[2,1]");
-    assert.equal(canonicalJson("x\"y"), '"x\\"y"');
-    assert.equal(canonicalJson(undefined), "null");
-  });
-
-  test("equal for equal values regardless of key order", () => {
-    assert.equal(canonicalJson(JSON.parse('{"a":1,"b":{"c":2,"d":3}}')), canonicalJson(JSON.parse('{"b":{"d":3,"c":2},"a":1}')));
-  });
-});
 
 describe("utf8Length", () => {
   test("agrees with TextEncoder on ASCII, 2-, 3- and 4-byte characters", () => {

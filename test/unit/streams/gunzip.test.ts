@@ -23,6 +23,7 @@ function body(bytes: Uint8Array, chunk = 1 << 16): ReadableStream<Uint8Array> {
   });
 }
 
+const concat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 const object = (bytes: Uint8Array, extra: Partial<LogObject> = {}, chunk?: number): LogObject => ({ name: NAME, body: body(bytes, chunk), ...extra });
 
 async function bytesOf(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
@@ -63,6 +64,26 @@ for (const [label, decompress] of decompressors) {
       const full = gzipSync(JSON_TEXT);
       const noTrailer = full.subarray(0, full.length - 8);
       await assert.rejects(bytesOf(gunzipBody(object(noTrailer), decompress)), (e: unknown) => e instanceof ObjectError && /corrupt or truncated gzip/.test(e.message));
+    });
+
+    test("concatenated members (cat a.gz b.gz) decode to both, as gzip -d does", async () => {
+      const both = concat(gzipSync(JSON_TEXT), gzipSync(""), gzipSync("tail"));
+      assert.equal(await readText({ name: NAME, body: gunzipBody(object(both, {}, 1000), decompress) }), JSON_TEXT + "tail");
+    });
+
+    test("zero bytes after the last member are padding, ignored", async () => {
+      const padded = concat(gzipSync(JSON_TEXT), new Uint8Array(3000));
+      assert.equal(await readText({ name: NAME, body: gunzipBody(object(padded, {}, 1000), decompress) }), JSON_TEXT);
+    });
+
+    test("a member after zero padding is refused, not dropped (zlib on its own drops it silently)", async () => {
+      const hidden = concat(gzipSync(JSON_TEXT), new Uint8Array(2), gzipSync('{"Records":[{"eventID":"lost"}]}'));
+      await assert.rejects(bytesOf(gunzipBody(object(hidden), decompress)), (e: unknown) => e instanceof ObjectError && /corrupt or truncated gzip \(.*(data after|header check)/.test(e.message));
+    });
+
+    test("garbage after a member is refused, naming the object", async () => {
+      const garbage = concat(gzipSync(JSON_TEXT), new TextEncoder().encode("garbage"));
+      await assert.rejects(bytesOf(gunzipBody(object(garbage), decompress)), (e: unknown) => e instanceof ObjectError && e.object === NAME && /corrupt or truncated gzip/.test(e.message));
     });
 
     test("corrupt gzip data is refused", async () => {
@@ -172,6 +193,12 @@ describe("gunzip() TransformStream", () => {
 });
 
 describe("scripts/platform.ts decompress (zlib)", () => {
+  test("data past zero padding is refused, naming where the padding starts and the data", async () => {
+    const a = gzipSync("hello ");
+    const input = concat(a, new Uint8Array(4), gzipSync("world"));
+    await assert.rejects(bytesOf(platformDecompress(body(input))), { message: `data after the gzip data at byte ${a.length + 4}, past zero padding from byte ${a.length}` });
+  });
+
   test("inflates a whole gzip", async () => {
     assert.equal(new TextDecoder().decode(await bytesOf(platformDecompress(body(gzipSync(JSON_TEXT), 1000)))), JSON_TEXT);
   });

@@ -1,0 +1,112 @@
+/**
+ * NDJSON to records for the indexer: each non-empty line is a record (split's output, or a CloudTrail record per
+ * line from anywhere), read only as the indexer asks for more, so a slow engine holds the reading back instead of
+ * filling memory.
+ *
+ * ```ts
+ * ndjsonRecords([{ name: "records.ndjson", open: () => file.stream() }], ledger, deadLetter)
+ *   .pipeThrough(toBulk(…)).pipeTo(bulkWriter(…))
+ * ```
+ *
+ * - A record's `object` is the file it came from and its `position` the line: one file is one scope for the ids
+ *   of identical records without an eventID (ids.ts).
+ * - A dead-letter line (`{"deadLetter":{…},"record":…}`, see bulk.ts `deadLetterLine`) gives back its record with
+ *   the object, position and id it had, so a replay lands it exactly where it belonged.
+ * - A line that is not JSON is counted as read and dead-lettered with the reason, named by file and line.
+ */
+import type { Ledger } from "../ledger.ts";
+import { lines } from "../streams/lines.ts";
+import type { DeadLetterSink, Indexable } from "./bulk.ts";
+
+export interface NdjsonSource {
+  name: string;
+  open: () => ReadableStream<Uint8Array>;
+}
+
+export function ndjsonRecords(sources: readonly NdjsonSource[], ledger: Ledger, deadLetter: DeadLetterSink): ReadableStream<Indexable> {
+  const queue = [...sources];
+  let current: { name: string; reader: ReadableStreamDefaultReader<string>; line: number } | undefined;
+  return new ReadableStream<Indexable>(
+    {
+      async pull(controller) {
+        for (;;) {
+          if (!current) {
+            const source = queue.shift();
+            if (!source) return controller.close();
+            const reader = source.open().pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>).pipeThrough(lines()).getReader();
+            current = { name: source.name, reader, line: 0 };
+          }
+          const { done, value: line } = await current.reader.read();
+          if (done) {
+            current = undefined;
+            continue;
+          }
+          const n = ++current.line;
+          const text = line.trim();
+          if (!text) continue;
+          let value: unknown;
+          try {
+            value = JSON.parse(text);
+          } catch (error) {
+            const at = `${current.name}:${n}`;
+            ledger.records.read++;
+            ledger.records.deadLettered++;
+            ledger.problem(at, "not JSON");
+            await deadLetter({ record: { text: JSON.stringify(line), object: current.name, position: n }, status: 0, reason: `${at}: not JSON (${(error as Error).message})` });
+            continue;
+          }
+          controller.enqueue(deadLetterRecord(text, value) ?? { text, value, object: current.name, position: n });
+          return;
+        }
+      },
+      async cancel(reason) {
+        await current?.reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 64 },
+  );
+}
+
+/** The record of a dead-letter line, with where it came from and the id it had; undefined for any other line. */
+export function deadLetterRecord(text: string, value: unknown): Indexable | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length !== 2 || keys[0] !== "deadLetter" || keys[1] !== "record") return undefined;
+  const { deadLetter: why, record } = value as { deadLetter: unknown; record: unknown };
+  if (typeof why !== "object" || why === null) return undefined;
+  const { object, position, id } = why as { object?: unknown; position?: unknown; id?: unknown };
+  // the record's own text, as delivered: after the deadLetter value and `,"record":`, up to the closing brace
+  const head = '{"deadLetter":';
+  if (!text.startsWith(head)) return undefined;
+  const afterWhy = skipValue(text, head.length);
+  const marker = ',"record":';
+  if (text.slice(afterWhy, afterWhy + marker.length) !== marker || !text.endsWith("}")) return undefined;
+  return {
+    text: text.slice(afterWhy + marker.length, -1).trim(),
+    value: record,
+    object: typeof object === "string" ? object : "dead letter",
+    position: typeof position === "number" ? position : 0,
+    id: typeof id === "string" ? id : undefined,
+  };
+}
+
+/** The index after the JSON value starting at `i` (the text is known to be valid JSON). */
+function skipValue(s: string, i: number): number {
+  let depth = 0;
+  for (let j = i; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 34) {
+      for (;;) {
+        const q = s.indexOf('"', j + 1);
+        let backslashes = 0;
+        for (let k = q - 1; s.charCodeAt(k) === 92; k--) backslashes++;
+        j = q;
+        if (backslashes % 2 === 0) break;
+      }
+      if (depth === 0) return j + 1;
+    } else if (c === 123 || c === 91) depth++;
+    else if (depth === 0 && (c === 44 || c === 125 || c === 93)) return j; // the end of a number or literal
+    else if ((c === 125 || c === 93) && --depth === 0) return j + 1;
+  }
+  return s.length;
+}

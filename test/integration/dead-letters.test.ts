@@ -1,0 +1,80 @@
+/**
+ * Dead letters against the real engine: replaying the dead-letter file, as the README says, ends; the books
+ * balance; a record that fails again keeps one line (with where it came from); what lands leaves the file.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { localStack, uniqueName } from "../support/stack.ts";
+import { countDocuments, runScript } from "../support/run.ts";
+
+const good = (i: number) => JSON.stringify({ eventVersion: "1.08", eventTime: "2013-12-07T05:03:12Z", eventID: `good-${i}`, eventName: "GetObject" });
+const bad = (i: number) => JSON.stringify({ eventVersion: "1.08", eventTime: `not a time ${i}`, eventID: `bad-${i}` });
+
+test("replaying the default dead-letter file in place ends, balances, keeps one line per record that fails again", async () => {
+  const stack = await localStack();
+  const prefix = uniqueName("dl");
+  const cwd = mkdtempSync(join(tmpdir(), "trailpost-dl-"));
+  const env = { ES_URL: stack.search, INDEX_PREFIX: prefix, DEAD_LETTER_FILE: undefined };
+  try {
+    // 2,000 records that cannot be placed, and 10 that can
+    writeFileSync(join(cwd, "records.ndjson"), [...Array.from({ length: 2000 }, (_, i) => bad(i)), ...Array.from({ length: 10 }, (_, i) => good(i))].join("\n") + "\n");
+    const first = await runScript("bulk.ts", ["records.ndjson"], env, { cwd });
+    assert.equal(first.code, 1, first.stderr);
+    assert.match(first.stderr, /2,010 records read: 10 indexed, 0 duplicates, 2,000 dead-lettered/);
+    const file = join(cwd, "trailpost-dead-letter.ndjson");
+    const before = readFileSync(file, "utf8").trim().split("\n");
+    assert.equal(before.length, 2000);
+
+    // exactly what the README says to do
+    const replay = await runScript("bulk.ts", ["trailpost-dead-letter.ndjson"], env, { cwd });
+    assert.equal(replay.code, 1, replay.stderr);
+    assert.match(replay.stderr, /2,000 records read: 0 indexed, 0 duplicates, 2,000 dead-lettered/);
+    const after = readFileSync(file, "utf8").trim().split("\n");
+    assert.equal(after.length, 2000, "one line per record that failed again");
+    const entries = after.map((l) => JSON.parse(l) as { deadLetter: { object: string; position: number; reason: string }; record: { eventID: string } });
+    assert.deepEqual(entries.map((e) => e.record.eventID).sort(), Array.from({ length: 2000 }, (_, i) => `bad-${i}`).sort());
+    for (const e of entries) {
+      assert.equal(e.deadLetter.object, "records.ndjson", "where it came from, not the dead-letter file");
+      assert.match(e.deadLetter.reason, /no valid eventTime/);
+    }
+    assert.deepEqual(readdirSync(cwd).filter((f) => f.includes("partial")), [], "no partial file left");
+
+    // the same through stdin
+    const stdinReplay = await runScript("bulk.ts", [], env, { cwd, stdin: readFileSync(file, "utf8") });
+    assert.equal(stdinReplay.code, 1, stdinReplay.stderr);
+    assert.equal(readFileSync(file, "utf8").trim().split("\n").length, 4000, "stdin here is a copy, not the file: its failures are appended");
+    assert.equal(await countDocuments(stack.search, `${prefix}-*`), 10);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});
+
+test("a replay where everything now lands removes the file; a partial landing leaves only what still fails", async () => {
+  const stack = await localStack();
+  const prefix = uniqueName("dl2");
+  const cwd = mkdtempSync(join(tmpdir(), "trailpost-dl2-"));
+  const file = join(cwd, "dead.ndjson");
+  const env = { ES_URL: stack.search, INDEX_PREFIX: prefix, DEAD_LETTER_FILE: file };
+  const line = (record: string, i: number) => `{"deadLetter":{"reason":"HTTP 429 es_rejected_execution_exception","status":429,"index":"x","id":"id-${i}","object":"s3://b/k${i}.json.gz","position":${i},"at":"2013-12-07T06:00:00.000Z"},"record":${record}}`;
+  try {
+    writeFileSync(file, [line(good(1), 1), line(bad(2), 2), line(good(3), 3)].join("\n") + "\n");
+    const partial = await runScript("bulk.ts", [file], env, { cwd });
+    assert.equal(partial.code, 1, partial.stderr);
+    assert.match(partial.stderr, /3 records read: 2 indexed, 0 duplicates, 1 dead-lettered/);
+    const left = readFileSync(file, "utf8").trim().split("\n");
+    assert.equal(left.length, 1);
+    assert.match(left[0]!, /"object":"s3:\/\/b\/k2\.json\.gz","position":2/);
+
+    writeFileSync(file, [line(good(4), 4), line(good(1), 1)].join("\n") + "\n");
+    const all = await runScript("bulk.ts", [file], env, { cwd });
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stderr, /2 records read: 1 indexed, 1 duplicates?, 0 dead-lettered/);
+    assert.equal(existsSync(file), false, "every record landed: the dead-letter file is gone");
+    assert.equal(await countDocuments(stack.search, `${prefix}-*`), 3);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});
