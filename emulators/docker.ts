@@ -3,7 +3,8 @@
  * (`EMULATORS=docker`, or `auto` with a working engine):
  * - `@testcontainers/localstack` with `localstack/localstack:4.14.0` (the last image that runs without an account).
  *   `LOCALSTACK_AUTH_TOKEN` is forwarded when set, so `LOCALSTACK_IMAGE` can name a newer image.
- * - `@testcontainers/elasticsearch` with Elasticsearch 9.x, security disabled (a throwaway local container).
+ * - `@testcontainers/elasticsearch` with the Elasticsearch version the host launcher runs (emulators/engines.ts:
+ *   9.2.0, or SEARCH_VERSION), security disabled (a throwaway local container). OpenSearch runs on the host only.
  *
  * `make up` outlives its own process, so the containers are started with `withReuse()` and a label, bound to the
  * same host ports as the host-process stack, and `make down` stops them by label. Tests' extra engines

@@ -1,8 +1,14 @@
 /**
  * The emulators as host processes, for machines without a Docker engine:
- * - LocalStack from PyPI (`localstack-core[base-runtime]`) in a project-local virtualenv, `python -m localstack.runtime.main`;
- * - OpenSearch as one node in a JVM, from Maven Central jars and our launcher in emulators/opensearch.
+ * - LocalStack from PyPI (`localstack-core[base-runtime]`) in a project-local virtualenv, `python -m localstack.runtime.main`,
+ *   served by hypercorn on 127.0.0.1 only (LocalStack's default server, twisted, ignores the host in GATEWAY_LISTEN
+ *   and binds every interface);
+ * - the search engine as one node in a JVM (launcher.ts).
  * Installs what is missing, starts them detached with pid files, and stops only what it started.
+ *
+ * ```ts
+ * const ls = await startLocalStack(config, log);   // { url: "http://127.0.0.1:4566", reused: false }
+ * ```
  */
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -29,15 +35,13 @@ import { portState, probeLocalStack, probeSearch } from "./probes.ts";
 export type Log = (line: string) => void;
 
 const LOCALSTACK_MARKER = "localstack.runtime.main";
-const OPENSEARCH_MARKER = "dev.trailpost.emulator.OpenSearchNode";
 /** LocalStack 4.14.0 was released on 2026-02-26; newer releases of its dependencies break it (cbor2 6, pyOpenSSL 26). */
 const LOCALSTACK_DEPENDENCIES_BEFORE = "2026-02-27T00:00:00Z";
 
 /** Pid files and data are per service and port, so that stacks on other ports (tests) never collide. */
 export const pidFile = (config: StackConfig, service: string, port: number) => join(config.dir, "run", `${service}-${port}.json`);
-const logFile = (config: StackConfig, name: string) => join(config.dir, "logs", `${name}.log`);
+export const logFile = (config: StackConfig, name: string) => join(config.dir, "logs", `${name}.log`);
 const venvDir = (config: StackConfig) => join(config.dir, `localstack-${config.localstack.version}`, "venv");
-const openSearchBuild = (config: StackConfig) => join(config.dir, `opensearch-${config.search.openSearchVersion}`);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Install
@@ -79,6 +83,11 @@ function pyenvPythons(): string[] {
   }
 }
 
+/** Whether the LocalStack virtualenv is installed (else `up` needs Python >= 3.13 to install it). */
+export function localStackInstalled(config: StackConfig): boolean {
+  return existsSync(join(venvDir(config), ".trailpost-installed"));
+}
+
 export async function installLocalStack(config: StackConfig, log: Log): Promise<string> {
   const venv = venvDir(config);
   const python = join(venv, "bin", "python");
@@ -98,58 +107,8 @@ export async function installLocalStack(config: StackConfig, log: Log): Promise<
   return python;
 }
 
-export async function buildOpenSearch(config: StackConfig, log: Log): Promise<string> {
-  const out = openSearchBuild(config);
-  const ready = join(out, ".trailpost-built");
-  if (existsSync(ready)) return out;
-  const mvn = findExecutable("mvn");
-  if (!mvn) throw new StackError("mvn not found: install Maven (apt-get install maven) to build the OpenSearch emulator");
-  javaExecutable(); // fail early and clearly when there is no Java
-  log(`building OpenSearch ${config.search.openSearchVersion} launcher with Maven into ${out} (first run only)`);
-  await run(mvn, [
-    "-q", "-B", "-f", join(config.root, "emulators", "opensearch", "pom.xml"),
-    `-Dopensearch.version=${config.search.openSearchVersion}`, `-Demulator.build.dir=${out}`, "-DskipTests", "package",
-  ], { logFile: logFile(config, "install-opensearch") });
-  writeFileSync(ready, new Date().toISOString() + "\n");
-  return out;
-}
-
-function javaExecutable(): string {
-  const fromHome = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin", "java") : undefined;
-  const java = (fromHome && findExecutable(fromHome)) || findExecutable("java");
-  if (!java) throw new StackError("java not found: install a JDK 17 or newer, or set JAVA_HOME");
-  return java;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Start
-
-/**
- * Everything that would make `up` fail, found before anything starts: a port held by another program, no Java,
- * no Maven, no suitable Python. Throws one line per problem.
- */
-export async function preflight(config: StackConfig): Promise<void> {
-  const problems: string[] = [];
-  const ls = await portState(config.localstack.port, async () => (await probeLocalStack(config.localstack.port)) !== undefined);
-  const search = await portState(config.search.port, async () => (await probeSearch(config.search.port)) !== undefined);
-  const check = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (error) {
-      problems.push(error instanceof Error ? error.message : String(error));
-    }
-  };
-  if (ls === "foreign") problems.push(`port ${config.localstack.port} is taken by another program (it does not answer as LocalStack): free it or set LOCALSTACK_PORT`);
-  if (ls === "free" && !existsSync(join(venvDir(config), ".trailpost-installed"))) check(() => findPython(config));
-  if (search === "foreign") problems.push(`port ${config.search.port} is taken by another program (it does not answer as a search engine): free it or set SEARCH_PORT`);
-  if (search === "free") {
-    check(javaExecutable);
-    if (!existsSync(join(openSearchBuild(config), ".trailpost-built")) && !findExecutable("mvn")) {
-      problems.push("mvn not found: install Maven (apt-get install maven) to build the OpenSearch emulator");
-    }
-  }
-  if (problems.length) throw new StackError(problems.join("; "));
-}
 
 export interface ServiceEndpoint {
   url: string;
@@ -173,6 +132,7 @@ export async function startLocalStack(config: StackConfig, log: Log): Promise<Se
     env: {
       ...process.env,
       GATEWAY_LISTEN: `127.0.0.1:${port}`,
+      GATEWAY_SERVER: "hypercorn", // twisted (the default) binds 0.0.0.0 whatever GATEWAY_LISTEN says
       LOCALSTACK_HOST: `127.0.0.1:${port}`,
       SERVICES: "s3,sqs",
       EAGER_SERVICE_LOADING: "1",
@@ -191,55 +151,7 @@ export async function startLocalStack(config: StackConfig, log: Log): Promise<Se
   return { url, reused: false };
 }
 
-export interface EngineOptions {
-  port: number;
-  /** Node home: data, logs and config live under it. */
-  home: string;
-  /** Extra node settings, e.g. { "thread_pool.write.queue_size": "2" }. */
-  settings?: Record<string, string>;
-  /** Pid file name under .emulators/run/, or undefined for engines owned by the caller (tests). */
-  service?: string;
-}
-
-export interface StartedEngine extends ServiceEndpoint {
-  pid: number | undefined;
-}
-
-export async function startOpenSearch(config: StackConfig, log: Log, options: EngineOptions): Promise<StartedEngine> {
-  const { port } = options;
-  const version = config.search.openSearchVersion;
-  const url = `http://127.0.0.1:${port}`;
-  const state = await portState(port, async () => (await probeSearch(port)) !== undefined);
-  if (state === "foreign") throw new StackError(`port ${port} is taken by another program (it does not answer as a search engine): free it or set SEARCH_PORT`);
-  if (state === "ours") {
-    await waitUntil(`the search engine on port ${port}`, config.timeoutMs, () => undefined, async () => (await probeSearch(port))?.status !== undefined, () => "");
-    return { url, reused: true, pid: undefined };
-  }
-  const java = javaExecutable();
-  const build = await buildOpenSearch(config, log);
-  const logs = options.service ? logFile(config, `${options.service}-${port}`) : join(options.home, "node.log");
-  const settings = { "http.port": String(port), ...options.settings };
-  const started: Started = await startDetached(java, [
-    "-Xms512m", `-Xmx${config.search.heap}`, "-XX:+UseSerialGC", "-Dlog4j2.formatMsgNoLookups=true",
-    "-cp", `${join(build, "classes")}:${join(build, "lib", "*")}`,
-    OPENSEARCH_MARKER, "--home", options.home,
-    ...Object.entries(settings).map(([k, v]) => `-E${k}=${v}`),
-  ], { cwd: config.root, env: process.env, logFile: logs });
-  if (options.service) {
-    writePidRecord(pidFile(config, options.service, port), {
-      service: options.service, mode: "host", pid: started.pid, port, version, marker: OPENSEARCH_MARKER, logFile: logs, startedAt: new Date().toISOString(),
-    });
-  }
-  try {
-    await waitUntil(`OpenSearch ${version} on port ${port}`, config.timeoutMs, started.exited, async () => (await probeSearch(port))?.status !== undefined, () => lastLines(logs, 2));
-  } catch (error) {
-    if (!options.service) await stopProcessGroup(started.pid, 5000);
-    throw error;
-  }
-  return { url, reused: false, pid: started.pid };
-}
-
-async function waitUntil(what: string, timeoutMs: number, exited: () => string | undefined, ready: () => Promise<boolean>, logTail: () => string): Promise<void> {
+export async function waitUntil(what: string, timeoutMs: number, exited: () => string | undefined, ready: () => Promise<boolean>, logTail: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const exit = exited();

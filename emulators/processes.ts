@@ -63,6 +63,9 @@ export interface PidRecord {
   containerId?: string;
   port: number;
   version: string;
+  /** The search engine's family, and the JDK it runs on ("25.0.3 (/usr/lib/jvm/…)"). */
+  engine?: string;
+  java?: string;
   marker: string;
   logFile?: string;
   startedAt: string;

@@ -1,30 +1,37 @@
 /**
- * make up | make down | make status: the local emulator stack (LocalStack with S3 and SQS, and a search engine
- * with the Elasticsearch REST API) on 127.0.0.1. See emulators/config.ts for the settings.
+ * make up | make down | make status: the local emulator stack (LocalStack with S3 and SQS, and Elasticsearch or
+ * OpenSearch) on 127.0.0.1. See emulators/config.ts for the settings and emulators/engines.ts for the engines.
  *
  *   npx tsx scripts/emulators.ts up|down|status
+ *   SEARCH_ENGINE=opensearch SEARCH_VERSION=3 npx tsx scripts/emulators.ts up
+ *   npx tsx scripts/emulators.ts install --all      # every engine's launcher (CI)
  */
 import process from "node:process";
 import { ConfigError, readStackConfig } from "../emulators/config.ts";
 import { down, install, status, up } from "../emulators/stack.ts";
+import { DEFAULT_ELASTICSEARCH, DEFAULT_OPENSEARCH, describe, ENGINES } from "../emulators/engines.ts";
 
-const USAGE = `usage: emulators.ts install|up|down|status
+const USAGE = `usage: emulators.ts install [--all]|up|down|status
 
-  install install what the host-process stack needs (LocalStack venv, OpenSearch Maven build), start nothing
+  install install what the host-process stack needs (LocalStack venv, the engine's launcher built with Maven),
+          start nothing; --all builds the launcher of every engine
   up      start LocalStack (S3, SQS) and a search engine on 127.0.0.1, or reuse them; wait until ready
   down    stop what 'up' started
-  status  show both services, with versions
+  status  show both services, with versions, and the JDK the engine runs on
 
-Settings (environment): EMULATORS=auto|host|docker, LOCALSTACK_PORT (4566), SEARCH_PORT (9200),
-LOCALSTACK_VERSION (4.14.0), OPENSEARCH_VERSION (2.19.6), LOCALSTACK_IMAGE, ELASTICSEARCH_IMAGE,
-EMULATORS_DIR (.emulators), EMULATORS_TIMEOUT (60 s), OPENSEARCH_HEAP (1g), PYTHON (>= 3.13).`;
+Settings (environment): SEARCH_ENGINE=auto|elasticsearch|opensearch (auto: Elasticsearch ${DEFAULT_ELASTICSEARCH.version}
+where a JDK ${DEFAULT_ELASTICSEARCH.minJava}+ is found, else OpenSearch ${DEFAULT_OPENSEARCH.version}), SEARCH_VERSION (${ENGINES.map((e) => e.version).join(", ")}),
+SEARCH_PORT (9200), SEARCH_HEAP (1g), JAVA_HOME, JDK_DIRS (/usr/lib/jvm), EMULATORS=auto|host|docker,
+LOCALSTACK_PORT (4566), LOCALSTACK_VERSION (4.14.0), LOCALSTACK_IMAGE, ELASTICSEARCH_IMAGE,
+EMULATORS_DIR (.emulators), EMULATORS_TIMEOUT (60 s), PYTHON (>= 3.13).`;
 
 const command = process.argv[2];
+const flags = process.argv.slice(3);
 if (command === "--help" || command === "-h") {
   console.log(USAGE);
   process.exit(0);
 }
-if (command !== "install" && command !== "up" && command !== "down" && command !== "status") {
+if ((command !== "install" && command !== "up" && command !== "down" && command !== "status") || flags.some((f) => !(command === "install" && f === "--all"))) {
   console.error(USAGE);
   process.exit(2);
 }
@@ -43,8 +50,8 @@ try {
 
 try {
   if (command === "install") {
-    await install(config, log);
-    console.log("installed");
+    const engines = await install(config, log, { all: flags.includes("--all") });
+    console.log(`installed: LocalStack ${config.localstack.version}, ${engines.map(describe).join(", ")}`);
   } else if (command === "up") {
     const started = Date.now();
     const endpoints = await up(config, log);
@@ -54,10 +61,12 @@ try {
     console.log("stopped");
   } else {
     let allRunning = true;
-    for (const s of await status(config)) {
+    const stack = await status(config);
+    for (const s of stack.services) {
       allRunning &&= s.running;
       console.log(`${s.service.padEnd(10)} ${s.running ? "up  " : "down"}  ${s.url.padEnd(22)}  ${s.detail}  (${s.startedByUs})`);
     }
+    console.log(`${"java".padEnd(10)}       ${stack.java}`);
     process.exitCode = allRunning ? 0 : 1;
   }
 } catch (error) {

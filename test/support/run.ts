@@ -28,29 +28,47 @@ export function runScript(script: string, args: string[], env: Record<string, st
   });
 }
 
+export type Documents = Map<string, { index: string; source: Record<string, unknown> }>;
+
 /**
- * Every document of the indices matching `pattern`, by _id. On Elasticsearch (the Docker stack) it reads them
- * with the official client, @elastic/elasticsearch; on OpenSearch, which that client refuses, with fetch.
+ * How the tests read an engine back: Elasticsearch's official client where it speaks the engine's API version
+ * (@elastic/elasticsearch 9.x on Elasticsearch 9, 8.x on Elasticsearch 8: the 9.x client sends
+ * `compatible-with=9`, which 8.x refuses, and the 8.x client's product check wants 8.x), plain REST elsewhere
+ * (OpenSearch, which the clients refuse, and Elasticsearch 7).
  */
-export async function allDocuments(searchUrl: string, pattern: string): Promise<Map<string, { index: string; source: Record<string, unknown> }>> {
-  await fetch(`${searchUrl}/${pattern}/_refresh`, { method: "POST" });
+export type Reader = "@elastic/elasticsearch 9" | "@elastic/elasticsearch 8" | "REST";
+
+export async function readerFor(searchUrl: string): Promise<Reader> {
   const root = await fetch(searchUrl);
-  if (root.headers.get("x-elastic-product") === "Elasticsearch") return allDocumentsWithElasticClient(searchUrl, pattern);
-  const out = new Map<string, { index: string; source: Record<string, unknown> }>();
-  let after: unknown[] | undefined;
-  for (;;) {
-    const body = { size: 1000, sort: [{ eventTime: "asc" }, { _id: "asc" }], ...(after ? { search_after: after } : {}), query: { match_all: {} } };
-    const response = await fetch(`${searchUrl}/${pattern}/_search?ignore_unavailable=true&allow_no_indices=true`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    const result = (await response.json()) as { hits?: { hits: { _id: string; _index: string; _source: Record<string, unknown>; sort: unknown[] }[] } };
-    const hits = result.hits?.hits ?? [];
-    for (const hit of hits) out.set(hit._id, { index: hit._index, source: hit._source });
-    if (hits.length < 1000) return out;
-    after = hits.at(-1)!.sort;
+  const body = (await root.json()) as { version?: { number?: string } };
+  if (root.headers.get("x-elastic-product") !== "Elasticsearch") return "REST";
+  const major = Number.parseInt(body.version?.number ?? "", 10);
+  return major === 9 ? "@elastic/elasticsearch 9" : major === 8 ? "@elastic/elasticsearch 8" : "REST";
+}
+
+/** Every document of the indices matching `pattern`, by _id, read with `readerFor`'s reader (or the one given). */
+export async function allDocuments(searchUrl: string, pattern: string, reader?: Reader): Promise<Documents> {
+  await fetch(`${searchUrl}/${pattern}/_refresh`, { method: "POST" });
+  const chosen = reader ?? (await readerFor(searchUrl));
+  if (chosen !== "REST") return allDocumentsWithElasticClient(chosen, searchUrl, pattern);
+  // the scroll API, as on every engine and version (sorting on _id is refused from Elasticsearch 8)
+  const out: Documents = new Map();
+  const post = async (path: string, body: unknown) => {
+    const response = await fetch(`${searchUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`POST ${path} on ${searchUrl}: HTTP ${response.status} ${text.slice(0, 500)}`);
+    return JSON.parse(text) as { _scroll_id?: string; hits: { hits: { _id: string; _index: string; _source: Record<string, unknown> }[] } };
+  };
+  let page = await post(`/${pattern}/_search?scroll=1m&ignore_unavailable=true&allow_no_indices=true`, { size: 1000, sort: ["_doc"], query: { match_all: {} } });
+  try {
+    while (page.hits.hits.length > 0) {
+      for (const hit of page.hits.hits) out.set(hit._id, { index: hit._index, source: hit._source });
+      page = await post("/_search/scroll", { scroll: "1m", scroll_id: page._scroll_id });
+    }
+  } finally {
+    if (page._scroll_id) await fetch(`${searchUrl}/_search/scroll`, { method: "DELETE", headers: { "content-type": "application/json" }, body: JSON.stringify({ scroll_id: page._scroll_id }) });
   }
+  return out;
 }
 
 export async function countDocuments(searchUrl: string, pattern: string): Promise<number> {
@@ -59,13 +77,16 @@ export async function countDocuments(searchUrl: string, pattern: string): Promis
   return ((await response.json()) as { count: number }).count;
 }
 
-async function allDocumentsWithElasticClient(searchUrl: string, pattern: string): Promise<Map<string, { index: string; source: Record<string, unknown> }>> {
-  const { Client } = await import("@elastic/elasticsearch");
+async function allDocumentsWithElasticClient(reader: Exclude<Reader, "REST">, searchUrl: string, pattern: string): Promise<Documents> {
+  const { Client } = reader === "@elastic/elasticsearch 9" ? await import("@elastic/elasticsearch") : await import("@elastic/elasticsearch8");
   const client = new Client({ node: searchUrl });
-  const out = new Map<string, { index: string; source: Record<string, unknown> }>();
-  for await (const hit of client.helpers.scrollSearch<Record<string, unknown>>({ index: pattern, size: 1000, query: { match_all: {} } })) {
-    for (const doc of hit.body.hits.hits) out.set(doc._id!, { index: doc._index, source: doc._source ?? {} });
+  const out: Documents = new Map();
+  try {
+    for await (const page of client.helpers.scrollSearch<Record<string, unknown>>({ index: pattern, size: 1000, query: { match_all: {} } })) {
+      for (const doc of page.body.hits.hits) out.set(doc._id!, { index: doc._index, source: doc._source ?? {} });
+    }
+  } finally {
+    await client.close();
   }
-  await client.close();
   return out;
 }

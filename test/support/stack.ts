@@ -7,14 +7,22 @@
  * const stack = await localStack();
  * const s3 = new S3({ credentials: stack.credentials, region: stack.region, endpoint: stack.aws });
  * ```
+ *
+ * The settings are `make up`'s: the engine matrix (test/integration/engines.test.ts) runs the scenario files
+ * against another engine by giving them its SEARCH_PORT, SEARCH_ENGINE and SEARCH_VERSION (up reuses it; extra
+ * engines are then of that kind too), with the shared LOCALSTACK_PORT.
  */
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { readStackConfig } from "../../emulators/config.ts";
+import type { EngineSpec } from "../../emulators/engines.ts";
 import { startExtraEngine, up, type Endpoints, type ExtraEngine } from "../../emulators/stack.ts";
 import type { Credentials } from "../../lib/aws/credentials.ts";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+/** Throwaway engines of the tests boot with this heap: small, so that a few fit beside the stack. */
+export const TEST_ENGINE_HEAP = "512m";
 
 let started: Promise<Endpoints> | undefined;
 
@@ -30,10 +38,11 @@ export async function localStack(): Promise<TestStack> {
 
 /**
  * A second engine with its own node settings; stop it when done. With `home`, its data stays there after stop,
- * so that a later engine on the same home (e.g. with a raised limit) sees it.
+ * so that a later engine on the same home (e.g. with a raised limit) sees it. It is the stack's engine (as `up`
+ * chooses it), or `engine`.
  */
-export function extraEngine(settings: Record<string, string>, options: { home?: string } = {}): Promise<ExtraEngine> {
-  return startExtraEngine(readStackConfig(process.env, repoRoot), settings, (line) => process.stderr.write(`${line}\n`), options);
+export function extraEngine(settings: Record<string, string>, options: { home?: string; engine?: EngineSpec } = {}): Promise<ExtraEngine> {
+  return startExtraEngine(readStackConfig(process.env, repoRoot), settings, (line) => process.stderr.write(`${line}\n`), { heap: TEST_ENGINE_HEAP, ...options });
 }
 
 /** A name no other test run uses, for buckets, queues and index prefixes. */

@@ -37,7 +37,8 @@ test("stack settings: defaults, overrides, and clear errors", () => {
   assert.equal(defaults.localstack.version, "4.14.0");
   assert.equal(defaults.localstack.image, "localstack/localstack:4.14.0");
   assert.equal(defaults.search.port, 9200);
-  assert.equal(defaults.search.openSearchVersion, "2.19.6");
+  assert.equal(defaults.search.engine, "auto");
+  assert.equal(defaults.search.version, undefined);
   assert.equal(defaults.dir, "/repo/.emulators");
 
   const custom = readStackConfig({ EMULATORS: "docker", LOCALSTACK_PORT: "14566", SEARCH_PORT: "19200", LOCALSTACK_VERSION: "4.13.1", LOCALSTACK_AUTH_TOKEN: "ls-token", EMULATORS_DIR: "/tmp/e" }, "/repo");
