@@ -174,7 +174,7 @@ export async function startLocalStack(config: StackConfig, log: Log): Promise<Se
       ...process.env,
       GATEWAY_LISTEN: `127.0.0.1:${port}`,
       LOCALSTACK_HOST: `127.0.0.1:${port}`,
-      SERVICES: "s3,sqs",
+      SERVICES: "s3,sqs,sns",
       EAGER_SERVICE_LOADING: "1",
       DNS_ADDRESS: "0",
       SQS_ENDPOINT_STRATEGY: "path",
