@@ -142,12 +142,15 @@ export class Consumer {
           continue;
         }
         let messages: Message[];
-        const idleLeft = idleSince !== undefined && o.exitWhenIdleSeconds !== undefined ? Math.ceil((idleSince + o.exitWhenIdleSeconds * 1000 - Date.now()) / 1000) : undefined;
+        // with an idle limit, never wait longer in one poll than that limit (or what is left of it)
+        const idleLeft = o.exitWhenIdleSeconds === undefined ? undefined
+          : idleSince === undefined ? Math.max(1, o.exitWhenIdleSeconds)
+          : Math.max(1, Math.ceil((idleSince + o.exitWhenIdleSeconds * 1000 - Date.now()) / 1000));
         try {
           this.#poll = new AbortController();
           messages = await o.sqs.receive(o.queueUrl, {
             max: Math.min(10, free),
-            waitSeconds: Math.max(0, Math.min(o.waitSeconds, idleLeft ?? o.waitSeconds)),
+            waitSeconds: Math.min(o.waitSeconds, idleLeft ?? o.waitSeconds),
             visibilitySeconds: o.visibilitySeconds,
             signal: this.#poll.signal,
           });

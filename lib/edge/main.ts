@@ -1,0 +1,130 @@
+/**
+ * The edge handler configured from settings given as environment variables (the same names as the scripts:
+ * AWS_*, CLOUDTRAIL_*, ES_*, INDEX_*, BULK_*), plus `SNS_TOPIC_ARNS` (topics accepted) and `SNS_LOCAL_CERT_ORIGIN`
+ * (LocalStack's origin, whose signing certificate is then trusted; never set it in production).
+ *
+ * ```ts
+ * export default edgeHandler(Deno.env.toObject());              // Deno: scripts/edge.ts does this
+ * export default { fetch: (request, env) => … }                 // this module's default: settings as bindings
+ * ```
+ *
+ * This module's default export is `{ fetch(request, env) }` for hosts that hand the settings to each request as
+ * its second argument (Cloudflare Workers' bindings); the handler is built once per settings object.
+ */
+import { resolveCredentials, resolveRegion } from "../aws/credentials.ts";
+import { S3 } from "../aws/s3.ts";
+import { ConfigError, readConfig, type Setting, type SettingName } from "../config.ts";
+import { JqSyntaxError, parseProgram } from "../jq/mod.ts";
+import { ObjectIndexer } from "../queue/index-object.ts";
+import { SearchClient } from "../search/client.ts";
+import { prepareIndex } from "../search/indexer.ts";
+import type { Decompress } from "../streams/gunzip.ts";
+import { DEFAULT_PROGRAM } from "../streams/select.ts";
+import { snsHandler, type FetchHandler } from "./handler.ts";
+import { SnsVerifier } from "./sns-signature.ts";
+
+export const EDGE_SETTINGS: SettingName[] = [
+  "bucket", "prefix", "accounts", "regions", "orgId", "region", "endpoint", "s3Endpoint",
+  "esUrl", "esApiKey", "esUsername", "esPassword", "esAws", "esGzip", "indexPrefix",
+  "bulkBytes", "bulkConcurrency", "bulkRetries", "bulkBackoff", "shards", "replicas", "refreshInterval", "lifecyclePolicy",
+];
+
+export const EDGE_FLAGS = {
+  topicArns: {
+    env: "SNS_TOPIC_ARNS",
+    flag: "--sns-topic-arns",
+    help: "comma-separated SNS topic ARNs accepted (default: any topic whose messages verify)",
+    check: (v: string) => (v.split(",").every((a) => /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w.-]{1,256}$/.test(a.trim())) ? undefined : `SNS_TOPIC_ARNS must be comma-separated SNS topic ARNs, not ${JSON.stringify(v)}`),
+  },
+  localCertOrigin: {
+    env: "SNS_LOCAL_CERT_ORIGIN",
+    flag: "--sns-local-cert-origin",
+    help: "LocalStack's origin (http://127.0.0.1:4566): trust its SNS signing certificate (local stack only)",
+    check: (v: string) => (/^https?:\/\/[^/@]+$/.test(v.replace(/\/$/, "")) ? undefined : `SNS_LOCAL_CERT_ORIGIN must be an origin like http://127.0.0.1:4566, not ${JSON.stringify(v)}`),
+  },
+  select: { env: "EDGE_SELECT", flag: "--select", help: `jq program choosing the records (default ${DEFAULT_PROGRAM})` },
+} satisfies Record<string, Setting>;
+
+export interface EdgePlatform {
+  decompress?: Decompress;
+  log?: (line: string) => void;
+  fetch?: typeof fetch;
+}
+
+/** The handler for these settings; a ConfigError lists every problem. */
+export function edgeHandler(env: Record<string, string | undefined>, platform: EdgePlatform = {}): FetchHandler & { describe: string } {
+  const { values, extra } = readConfig(EDGE_SETTINGS, [], env, EDGE_FLAGS);
+  const credentials = resolveCredentials(env);
+  if (!credentials) throw new ConfigError(["no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"]);
+  const region = resolveRegion(env);
+  let program;
+  try {
+    program = parseProgram(extra.select ?? DEFAULT_PROGRAM);
+  } catch (error) {
+    if (error instanceof JqSyntaxError) throw new ConfigError([`EDGE_SELECT: ${error.message}`]);
+    throw error;
+  }
+  const service = values.esAws as "es" | "aoss" | undefined;
+  let client: SearchClient;
+  try {
+    client = new SearchClient({
+      url: values.esUrl ?? "http://127.0.0.1:9200",
+      apiKey: values.esApiKey,
+      username: values.esUsername,
+      password: values.esPassword,
+      aws: service ? { credentials, region, service } : undefined,
+      gzipAbove: values.esGzip === "true" || values.esGzip === "1" ? 1024 : undefined,
+      fetch: platform.fetch,
+    });
+  } catch (error) {
+    throw new ConfigError([error instanceof Error ? error.message : String(error)]);
+  }
+  const indexPrefix = values.indexPrefix ?? "cloudtrail";
+  const list = (v: string | undefined) => v?.split(",").map((s) => s.trim()).filter(Boolean);
+  const indexer = new ObjectIndexer({
+    s3: new S3({ credentials, region, endpoint: values.s3Endpoint ?? values.endpoint }),
+    client,
+    indexPrefix,
+    program,
+    decompress: platform.decompress,
+    location: { bucket: values.bucket, prefix: values.prefix, orgId: values.orgId, accounts: list(values.accounts), regions: list(values.regions) },
+    maxBytes: num(values.bulkBytes),
+    bulk: { concurrency: num(values.bulkConcurrency), maxRetries: num(values.bulkRetries), backoffMs: num(values.bulkBackoff) },
+  });
+  const verifier = new SnsVerifier({ topicArns: list(extra.topicArns), trustedCertOrigins: extra.localCertOrigin ? [extra.localCertOrigin] : [], fetch: platform.fetch });
+  const template = { shards: num(values.shards), replicas: num(values.replicas), refreshInterval: values.refreshInterval, lifecyclePolicy: values.lifecyclePolicy };
+  const handler = snsHandler({
+    indexer,
+    verifier,
+    log: platform.log,
+    prepare: () => prepareIndex(client, indexPrefix, template, service === "aoss"),
+  });
+  return { ...handler, describe: `${indexPrefix}-* on ${client.describe()}` };
+}
+
+const built = new WeakMap<object, FetchHandler>();
+
+export default {
+  /** `env`: the settings as bindings (Cloudflare Workers style). */
+  fetch(request: Request, env?: Record<string, unknown>): Promise<Response> {
+    if (!env || typeof env !== "object") {
+      return Promise.resolve(new Response("trailpost edge handler: no settings were given (see lib/edge/main.ts)\n", { status: 500 }));
+    }
+    let handler = built.get(env);
+    if (!handler) {
+      const strings = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === "string"));
+      try {
+        handler = edgeHandler(strings);
+      } catch (error) {
+        const problems = error instanceof ConfigError ? error.problems : [String(error)];
+        return Promise.resolve(new Response(`trailpost edge handler is misconfigured:\n${problems.join("\n")}\n`, { status: 500 }));
+      }
+      built.set(env, handler);
+    }
+    return handler.fetch(request);
+  },
+};
+
+function num(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : Number(value);
+}
