@@ -138,7 +138,7 @@ export class Consumer {
         if (this.#stopping) break;
         const free = o.concurrency - this.#held.size;
         if (free <= 0) {
-          await Promise.race([...this.#tasks, this.#sleep(60_000)]);
+          await this.#sleep(60_000, true);
           continue;
         }
         let messages: Message[];
@@ -169,6 +169,8 @@ export class Consumer {
           for (const message of messages) this.#start(message);
           continue;
         }
+        // a short poll came back empty: do not ask again at once (a held message finishing also wakes it)
+        if (o.waitSeconds === 0) await this.#sleep(1000, true);
         if (o.exitWhenIdleSeconds === undefined || this.#held.size) continue;
         if (await this.#queueEmpty()) {
           idleSince ??= Date.now();
@@ -338,8 +340,8 @@ export class Consumer {
     this.#result.released += left.length;
   }
 
-  /** Resolves after `ms`, or at once when stop() is called. */
-  #sleep(ms: number): Promise<void> {
+  /** Resolves after `ms`, or at once when stop() is called (or, with `orTask`, when a held message is done). */
+  #sleep(ms: number, orTask = false): Promise<void> {
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer);
@@ -348,6 +350,7 @@ export class Consumer {
       };
       const timer = setTimeout(wake, Math.max(0, ms));
       this.#waiters.add(wake);
+      if (orTask) for (const task of this.#tasks) void task.then(wake, wake);
     });
   }
 }
