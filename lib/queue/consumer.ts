@@ -20,7 +20,10 @@
  *   the consumer keeps holding it, stops receiving, waits until `ready()` passes, and processes it again, so an
  *   outage never pushes good messages to the dead-letter queue.
  * - **Stop** (`stop()`, e.g. on SIGTERM): no more receiving; what is held is finished within `drainSeconds`,
- *   and whatever is still held then is released at once (visibility 0) for another consumer.
+ *   and whatever is still held then is released at once (visibility 0) for another consumer. A long poll under
+ *   way is let finish (at most `waitSeconds`) rather than cut, because a poll abandoned by the client may still
+ *   take messages on the server's side (LocalStack does), which would then stay invisible for a whole timeout;
+ *   whatever it brings is released at once. A second stop() cuts the poll and releases everything at once.
  * - **Idle** (`exitWhenIdleSeconds`): ends once the consumer holds nothing and the queue has had no message,
  *   visible, in flight or delayed, for that long.
  */
@@ -87,6 +90,7 @@ export class Consumer {
   /** Sleepers woken by stop(). */
   readonly #waiters = new Set<() => void>();
   #poll: AbortController | undefined;
+  #stoppedAt: number | undefined;
   #unready = false;
   #readiness: Promise<void> | undefined;
 
@@ -121,9 +125,13 @@ export class Consumer {
 
   /** Stop receiving; held messages get `drainSeconds` to finish. Calling it again releases them at once. */
   stop(): void {
-    if (this.#stopping) this.#o.drainSeconds = 0;
+    if (this.#stopping) {
+      // asked twice: release what is held now, and stop waiting for the poll
+      this.#o.drainSeconds = 0;
+      this.#poll?.abort();
+    }
     this.#stopping = true;
-    this.#poll?.abort();
+    this.#stoppedAt ??= Date.now();
     for (const wake of [...this.#waiters]) wake();
   }
 
@@ -163,6 +171,14 @@ export class Consumer {
           if (error instanceof SQSError && /QueueDoesNotExist|NonExistentQueue|AccessDenied/.test(error.code) && receiveFailures >= 3) throw error;
           await this.#sleep(delay);
           continue;
+        }
+        if (this.#stopping) {
+          // the poll was not cut short (an abandoned long poll may still take messages on the server's side):
+          // what it brought is handed back at once
+          await Promise.all(messages.map((message) => this.#release({ message, controller: new AbortController(), done: false }, 0)));
+          this.#result.received += messages.length;
+          this.#result.released += messages.length;
+          break;
         }
         if (messages.length) {
           idleSince = undefined;
@@ -327,7 +343,7 @@ export class Consumer {
 
   async #drain(): Promise<void> {
     if (this.#tasks.size) {
-      const deadline = Date.now() + this.#o.drainSeconds * 1000;
+      const deadline = (this.#stoppedAt ?? Date.now()) + this.#o.drainSeconds * 1000;
       const settled = Promise.allSettled([...this.#tasks]);
       // a second stop() sets drainSeconds to 0 and wakes the sleep
       while (this.#tasks.size && Date.now() < deadline && this.#o.drainSeconds > 0) {

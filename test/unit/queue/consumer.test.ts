@@ -194,6 +194,25 @@ describe("Consumer", () => {
     assert.ok(queue.messages[0]!.visibleAt <= Date.now(), "visible again for another consumer");
   });
 
+  test("a long poll under way at stop() is let finish, and what it brings is released at once, not processed", async () => {
+    const queue = new MemoryQueue();
+    let handled = 0;
+    const consumer = new Consumer({
+      sqs: queue.asSQS(), queueUrl: "q", visibilitySeconds: 600, waitSeconds: 2,
+      handle: async () => (handled++, { action: "delete" }),
+    });
+    const running = consumer.run();
+    await sleep(200);
+    consumer.stop();
+    await sleep(300);
+    queue.add("arrives while the poll still waits");
+    const result = await running;
+    assert.equal(handled, 0);
+    assert.equal(result.released, 1);
+    assert.equal(queue.messages[0]!.receiveCount, 1, "the poll did take it");
+    assert.ok(queue.messages[0]!.visibleAt <= Date.now(), "and it is visible again at once, not after 600 s");
+  });
+
   test("a second stop() releases at once", async () => {
     const queue = new MemoryQueue();
     queue.add("slow");
