@@ -1,6 +1,6 @@
 /**
  * The few SNS calls an HTTPS push set-up needs (CreateTopic, SetTopicAttributes, Subscribe, Publish,
- * ListSubscriptionsByTopic), over the query protocol (form POST, XML answers), signed by aws4fetch.
+ * ListSubscriptionsByTopic, GetSubscriptionAttributes), over the query protocol (form POST, XML answers), signed by aws4fetch.
  *
  * ```ts
  * const sns = new SNS({ credentials, region: "us-east-1" });
@@ -67,6 +67,12 @@ export class SNS {
       protocol: tag(m[1]!, "Protocol") ?? "",
       endpoint: tag(m[1]!, "Endpoint") ?? "",
     }));
+  }
+
+  /** GetSubscriptionAttributes, e.g. `PendingConfirmation: "true"` until an HTTP(S) endpoint confirms. */
+  async subscriptionAttributes(subscriptionArn: string): Promise<Record<string, string>> {
+    const xml = await this.#call("GetSubscriptionAttributes", { SubscriptionArn: subscriptionArn });
+    return Object.fromEntries([...xml.matchAll(/<entry>([\s\S]*?)<\/entry>/g)].map((m) => [tag(m[1]!, "key") ?? "", tag(m[1]!, "value") ?? ""]));
   }
 
   async publish(topicArn: string, message: string, subject?: string): Promise<string> {
