@@ -218,7 +218,7 @@ export class Consumer {
   async #process(held: Held): Promise<void> {
     const o = this.#o;
     const { message } = held;
-    for (;;) {
+    for (let transientFailures = 0; ; ) {
       let verdict: Verdict;
       try {
         verdict = await o.handle(message, held.controller.signal);
@@ -233,6 +233,8 @@ export class Consumer {
         if (!this.#stopping) {
           this.#unready = true;
           await this.#waitReady();
+          // ready() may pass while the cause (S3, say) is still there: back off 1, 2, 4 … 30 s per message too
+          await this.#sleep(Math.min(30_000, 1000 * 2 ** Math.min(transientFailures++, 5)));
         }
         if (held.done) return;
         if (this.#stopping) return this.#release(held, 0, "released on stop (it failed for a transient reason)");
