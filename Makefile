@@ -71,7 +71,7 @@ integration: node_modules
 
 # Every script loads and answers --help under Deno too (test/integration/deno.test.ts runs them end to end).
 deno-check: node_modules
-	for script in scripts/blog.ts scripts/copy.ts scripts/gunzip.ts scripts/split.ts scripts/bulk.ts scripts/ingest.ts scripts/emulators.ts scripts/setup.ts scripts/worker.ts scripts/enqueue.ts scripts/follow.ts scripts/edge.ts; do \
+	for script in scripts/blog.ts scripts/copy.ts scripts/gunzip.ts scripts/split.ts scripts/bulk.ts scripts/ingest.ts scripts/emulators.ts scripts/setup.ts scripts/worker.ts scripts/enqueue.ts scripts/follow.ts scripts/edge.ts scripts/lambda.ts; do \
 	  $(DENO) $$script --help > /dev/null || { echo "deno: $$script --help failed"; exit 1; }; \
 	done
 	@echo "deno: all scripts load"

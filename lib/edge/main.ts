@@ -11,23 +11,13 @@
  * This module's default export is `{ fetch(request, env) }` for hosts that hand the settings to each request as
  * its second argument (Cloudflare Workers' bindings); the handler is built once per settings object.
  */
-import { resolveCredentials, resolveRegion } from "../aws/credentials.ts";
-import { S3 } from "../aws/s3.ts";
-import { ConfigError, readConfig, type Setting, type SettingName } from "../config.ts";
-import { JqSyntaxError, parseProgram } from "../jq/mod.ts";
-import { ObjectIndexer } from "../queue/index-object.ts";
-import { SearchClient } from "../search/client.ts";
-import { prepareIndex } from "../search/indexer.ts";
-import type { Decompress } from "../streams/gunzip.ts";
+import { ConfigError, type Setting } from "../config.ts";
+import { INDEXER_SETTINGS, indexerFromSettings, type IndexerPlatform } from "../queue/settings.ts";
 import { DEFAULT_PROGRAM } from "../streams/select.ts";
 import { snsHandler, type FetchHandler } from "./handler.ts";
 import { SnsVerifier } from "./sns-signature.ts";
 
-export const EDGE_SETTINGS: SettingName[] = [
-  "bucket", "prefix", "accounts", "regions", "orgId", "region", "endpoint", "s3Endpoint",
-  "esUrl", "esApiKey", "esUsername", "esPassword", "esAws", "esGzip", "indexPrefix",
-  "bulkBytes", "bulkConcurrency", "bulkRetries", "bulkBackoff", "shards", "replicas", "refreshInterval", "lifecyclePolicy",
-];
+export const EDGE_SETTINGS = INDEXER_SETTINGS;
 
 export const EDGE_FLAGS = {
   topicArns: {
@@ -45,61 +35,17 @@ export const EDGE_FLAGS = {
   select: { env: "EDGE_SELECT", flag: "--select", help: `jq program choosing the records (default ${DEFAULT_PROGRAM})` },
 } satisfies Record<string, Setting>;
 
-export interface EdgePlatform {
-  decompress?: Decompress;
+export interface EdgePlatform extends IndexerPlatform {
   log?: (line: string) => void;
-  fetch?: typeof fetch;
 }
 
 /** The handler for these settings; a ConfigError lists every problem. */
 export function edgeHandler(env: Record<string, string | undefined>, platform: EdgePlatform = {}): FetchHandler & { describe: string } {
-  const { values, extra } = readConfig(EDGE_SETTINGS, [], env, EDGE_FLAGS);
-  const credentials = resolveCredentials(env);
-  if (!credentials) throw new ConfigError(["no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"]);
-  const region = resolveRegion(env);
-  let program;
-  try {
-    program = parseProgram(extra.select ?? DEFAULT_PROGRAM);
-  } catch (error) {
-    if (error instanceof JqSyntaxError) throw new ConfigError([`EDGE_SELECT: ${error.message}`]);
-    throw error;
-  }
-  const service = values.esAws as "es" | "aoss" | undefined;
-  let client: SearchClient;
-  try {
-    client = new SearchClient({
-      url: values.esUrl ?? "http://127.0.0.1:9200",
-      apiKey: values.esApiKey,
-      username: values.esUsername,
-      password: values.esPassword,
-      aws: service ? { credentials, region, service } : undefined,
-      gzipAbove: values.esGzip === "true" || values.esGzip === "1" ? 1024 : undefined,
-      fetch: platform.fetch,
-    });
-  } catch (error) {
-    throw new ConfigError([error instanceof Error ? error.message : String(error)]);
-  }
-  const indexPrefix = values.indexPrefix ?? "cloudtrail";
+  const { indexer, prepare, describe, extra } = indexerFromSettings(env, platform, EDGE_FLAGS, "EDGE_SELECT");
   const list = (v: string | undefined) => v?.split(",").map((s) => s.trim()).filter(Boolean);
-  const indexer = new ObjectIndexer({
-    s3: new S3({ credentials, region, endpoint: values.s3Endpoint ?? values.endpoint }),
-    client,
-    indexPrefix,
-    program,
-    decompress: platform.decompress,
-    location: { bucket: values.bucket, prefix: values.prefix, orgId: values.orgId, accounts: list(values.accounts), regions: list(values.regions) },
-    maxBytes: num(values.bulkBytes),
-    bulk: { concurrency: num(values.bulkConcurrency), maxRetries: num(values.bulkRetries), backoffMs: num(values.bulkBackoff) },
-  });
   const verifier = new SnsVerifier({ topicArns: list(extra.topicArns), trustedCertOrigins: extra.localCertOrigin ? [extra.localCertOrigin] : [], fetch: platform.fetch });
-  const template = { shards: num(values.shards), replicas: num(values.replicas), refreshInterval: values.refreshInterval, lifecyclePolicy: values.lifecyclePolicy };
-  const handler = snsHandler({
-    indexer,
-    verifier,
-    log: platform.log,
-    prepare: () => prepareIndex(client, indexPrefix, template, service === "aoss"),
-  });
-  return { ...handler, describe: `${indexPrefix}-* on ${client.describe()}` };
+  const handler = snsHandler({ indexer, verifier, log: platform.log, prepare });
+  return { ...handler, describe };
 }
 
 const built = new WeakMap<object, FetchHandler>();
@@ -125,6 +71,3 @@ export default {
   },
 };
 
-function num(value: string | undefined): number | undefined {
-  return value === undefined ? undefined : Number(value);
-}
