@@ -216,6 +216,39 @@ describe("worker.ts", () => {
   });
 });
 
+describe("scripts/lambda.ts", () => {
+  test("an SQS event's messages are indexed; the ones not done are batchItemFailures", async () => {
+    const prefix = uniqueName("lambda");
+    const settings = stackEnv(stack, { INDEX_PREFIX: prefix });
+    const saved = { ...process.env };
+    for (const [k, v] of Object.entries(settings)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    try {
+      const { handler } = await import("../../scripts/lambda.ts");
+      const files = demoFiles.slice(0, 6);
+      const event = (key: string) => JSON.stringify({ Records: [{ eventVersion: "2.1", eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: demoBucket }, object: { key: encodeKey(key) } } }] });
+      const result = await handler({
+        Records: [
+          ...files.map((f, i) => ({ messageId: `ok-${i}`, body: event(f) })),
+          { messageId: "test", body: JSON.stringify({ Service: "Amazon S3", Event: "s3:TestEvent" }) },
+          { messageId: "unknown", body: '{"hello":"world"}' },
+          { messageId: "missing", body: event(files[0]!.replace(".json.gz", "-gone.json.gz")) },
+        ],
+      });
+      assert.deepEqual(result, { batchItemFailures: [{ itemIdentifier: "unknown" }, { itemIdentifier: "missing" }] });
+      const expected = ingestIds.filter(Boolean);
+      const got = await idsOf(prefix);
+      assert.equal(got.length, files.reduce((n, f) => n + manifest.objects.find((o) => o.key === f)!.records, 0));
+      assert.ok(got.every((id) => expected.includes(id)), "the ids ingest gives");
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+  });
+});
+
 /** The engine behind a proxy that never answers a _bulk request (a stalled network), to hold a message in flight. */
 async function holdingProxy(target: string): Promise<{ url: string; bulkHeld: Promise<void>; close: () => Promise<void> }> {
   let held: () => void = () => {};
