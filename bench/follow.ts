@@ -120,7 +120,9 @@ const figures = JSON.parse(follow.trim().split("\n").at(-1)!) as { objectsWritte
 const sorted = [...figures.latenciesMs].sort((a, b) => a - b);
 console.log(`\nPutObject → searchable, 2 workers, one object every ${every} s for ${latencySeconds} s (${figures.objectsWritten} objects, ${figures.recordsWritten} records): ` +
   `p50 ${(figures.p50 / 1000).toFixed(2)} s, p99 ${(figures.p99 / 1000).toFixed(2)} s, max ${((sorted.at(-1) ?? 0) / 1000).toFixed(2)} s (polled every 0.25 s; the engine refreshes every 1 s)`);
-await search.request("DELETE", `/bench-*-${run}-*`);
+// the benchmark's indices, by name (Elasticsearch 8+ refuses wildcard deletes by default)
+const indices = await search.json<{ index: string }[]>("GET", `/_cat/indices/bench-*-${run}-*?format=json&h=index`).catch(() => []);
+if (indices.length) await search.json("DELETE", `/${indices.map((i) => encodeURIComponent(i.index)).join(",")}`);
 
 async function untilCount(prefix: string, expected: number): Promise<void> {
   for (;;) {

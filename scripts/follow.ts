@@ -72,7 +72,7 @@ await main("follow", async () => {
   delete childEnv.CLOUDTRAIL_QUEUE_URL;
 
   // a clean start: the index and the queue of an earlier run are emptied
-  await search.request("DELETE", `/${PREFIX}-*`);
+  await deleteIndices(search);
   log(`setup.ts --bucket ${BUCKET} --queue ${QUEUE}`);
   const queueUrl = await runSetup(childEnv);
   await sqs.purge(queueUrl).catch(() => {});
@@ -192,6 +192,14 @@ async function markSearchable(search: SearchClient, written: { object: Simulated
   const found = new Set(((JSON.parse(response.text) as { hits?: { hits?: { _id: string }[] } }).hits?.hits ?? []).map((h) => h._id));
   const now = Date.now();
   for (const w of pending) if (found.has(w.object.eventIds.at(-1)!)) w.searchableAt = now;
+}
+
+/** The indices of an earlier run, by name (Elasticsearch 8+ refuses wildcard deletes by default). */
+async function deleteIndices(search: SearchClient): Promise<void> {
+  const names = await search.json<{ index: string }[]>("GET", `/_cat/indices/${PREFIX}-*?format=json&h=index`).catch(() => []);
+  for (let i = 0; i < names.length; i += 50) {
+    await search.json("DELETE", `/${names.slice(i, i + 50).map((n) => encodeURIComponent(n.index)).join(",")}`);
+  }
 }
 
 async function countDocs(search: SearchClient): Promise<number> {
