@@ -91,12 +91,12 @@ export class ObjectIndexer {
     const name = `s3://${ref.bucket}/${key}`;
     const ledger = new Ledger();
     const deadLetters: string[] = [];
-    let transient: DeadLetter | undefined;
-    let transientCount = 0;
+    /** Records the engine did not take for a transient reason: the object comes back, they are no dead letters. */
+    const notTaken: { count: number; first?: DeadLetter } = { count: 0 };
     const deadLetter = (entry: DeadLetter) => {
       if (isTransient(entry)) {
-        transientCount++;
-        transient ??= entry;
+        notTaken.count++;
+        notTaken.first ??= entry;
       } else deadLetters.push(deadLetterLine(entry));
     };
     const object: LogObject = { name, body: response.body ?? new Blob([]).stream(), transportDecoded: transportDecoded(response) };
@@ -110,11 +110,10 @@ export class ObjectIndexer {
     } catch (error) {
       return { ...outcomeOf(name, ledger, deadLetters, 0), status: "failed", reason: `indexing stopped: ${networkReason(error)}`, transient: true };
     }
-    const outcome = outcomeOf(name, ledger, deadLetters, transientCount);
+    const outcome = outcomeOf(name, ledger, deadLetters, notTaken.count);
     if (ledger.objects.failed) return { ...outcome, status: "failed", reason: ledger.failures[0]?.reason ?? "failed", transient: false };
-    if (transient) {
-      const t = transient as DeadLetter;
-      return { ...outcome, status: "failed", reason: `${transientCount} of ${ledger.records.read} records not taken by the engine (${t.reason}); the object will be read again`, transient: true };
+    if (notTaken.first) {
+      return { ...outcome, status: "failed", reason: `${notTaken.count} of ${ledger.records.read} records not taken by the engine (${notTaken.first.reason}); the object will be read again`, transient: true };
     }
     if (!ledger.balanced) return { ...outcome, status: "failed", reason: "records do not balance (read ≠ indexed + duplicates + dead-lettered)", transient: false };
     return { ...outcome, status: "indexed" };
