@@ -3,6 +3,8 @@
 #   make ingest DATE=2013-12-07   the blog's pipeline end to end (local stack unless configured otherwise)
 #   make test                     type-check, unit tests, integration tests on the local stack, Deno run
 #   make fuzz SEED=1 N=5000       hostile records against the local engine: 0 mapping dead letters, exact round trip
+#   make follow                   continuous ingestion live: simulated CloudTrail → S3 → SQS → 2 workers (Ctrl-C stops)
+#   make bench-follow             workers' throughput (1, 2, 4) beside ingest, and PutObject→searchable latency
 #   make up | down | status       the local emulator stack (LocalStack + OpenSearch on 127.0.0.1)
 
 SHELL := /bin/bash
@@ -20,7 +22,7 @@ TSX  := node --import tsx
 DENO := deno run --allow-all --quiet
 TEST := node --import tsx --test --test-reporter=spec
 
-.PHONY: help install up down status test test-suites standalone typecheck unit integration deno-check fuzz bench clean ingest
+.PHONY: help install up down status test test-suites standalone typecheck unit integration deno-check fuzz bench bench-follow clean ingest follow
 
 help:
 	@sed -n '/^#/!q;p' Makefile | sed 's/^# \{0,1\}//'
@@ -93,8 +95,18 @@ fuzz: node_modules
 bench: node_modules
 	$(TSX) bench/split.ts
 
+# Workers' throughput and PutObject→searchable latency on the local stack (not part of make test).
+bench-follow: node_modules
+	$(TSX) bench/follow.ts
+
 # --- the blog, end to end ----------------------------------------------------------------------------------------
 
 # DATE, or FROM and TO, reach scripts/blog.ts through the environment (see the top of this file).
 ingest: node_modules
 	$(TSX) scripts/blog.ts
+
+# --- continuous ingestion, live ---------------------------------------------------------------------------------
+
+# WORKERS, EVERY (seconds between objects) and DURATION are read from the environment by follow.ts.
+follow: node_modules
+	$(TSX) scripts/follow.ts

@@ -33,7 +33,7 @@ export async function startDockerLocalStack(config: StackConfig, log: Log): Prom
   const container = new LocalstackContainer(image)
     .withExposedPorts({ container: 4566, host: port })
     .withEnvironment({
-      SERVICES: "s3,sqs",
+      SERVICES: "s3,sqs,sns",
       EAGER_SERVICE_LOADING: "1",
       SQS_ENDPOINT_STRATEGY: "path",
       LOCALSTACK_HOST: `127.0.0.1:${port}`,

@@ -134,7 +134,7 @@ export async function startLocalStack(config: StackConfig, log: Log): Promise<Se
       GATEWAY_LISTEN: `127.0.0.1:${port}`,
       GATEWAY_SERVER: "hypercorn", // twisted (the default) binds 0.0.0.0 whatever GATEWAY_LISTEN says
       LOCALSTACK_HOST: `127.0.0.1:${port}`,
-      SERVICES: "s3,sqs",
+      SERVICES: "s3,sqs,sns",
       EAGER_SERVICE_LOADING: "1",
       DNS_ADDRESS: "0",
       SQS_ENDPOINT_STRATEGY: "path",

@@ -55,6 +55,8 @@ export const SETTINGS = {
   profile: { env: "AWS_PROFILE", flag: "--profile", help: "profile in ~/.aws/credentials and ~/.aws/config", check: pattern("AWS_PROFILE", /^[\w.+@-]+$/, "a profile name") },
   endpoint: { env: "AWS_ENDPOINT_URL", flag: "--endpoint-url", help: "custom AWS endpoint for every service (LocalStack: http://127.0.0.1:4566)", check: url("AWS_ENDPOINT_URL") },
   s3Endpoint: { env: "AWS_ENDPOINT_URL_S3", flag: "--s3-endpoint-url", help: "custom S3 endpoint (wins over AWS_ENDPOINT_URL)", check: url("AWS_ENDPOINT_URL_S3") },
+  sqsEndpoint: { env: "AWS_ENDPOINT_URL_SQS", flag: "--sqs-endpoint-url", help: "custom SQS endpoint (wins over AWS_ENDPOINT_URL)", check: url("AWS_ENDPOINT_URL_SQS") },
+  queueUrl: { env: "CLOUDTRAIL_QUEUE_URL", flag: "--queue-url", help: "the SQS queue of the trail's S3 events (setup.ts prints it)", check: url("CLOUDTRAIL_QUEUE_URL") },
   bucket: { env: "CLOUDTRAIL_BUCKET", flag: "--bucket", help: "the trail's S3 bucket", check: pattern("CLOUDTRAIL_BUCKET", /^(?!xn--)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name (3-63 of a-z 0-9 . -)") },
   prefix: { env: "CLOUDTRAIL_PREFIX", flag: "--prefix", help: "key prefix before AWSLogs/ (the trail's S3 key prefix)", check: pattern("CLOUDTRAIL_PREFIX", /^[\w!\-.*'()/=+@,&$:;? ]{0,900}$/, "an S3 key prefix") },
   accounts: { env: "CLOUDTRAIL_ACCOUNTS", flag: "--accounts", help: "comma-separated account ids (default: all found)", check: list("CLOUDTRAIL_ACCOUNTS", /^\d{12}$/, "12-digit account ids") },

@@ -5,6 +5,7 @@
  */
 import { CredentialsError, resolveCredentials, resolveRegion, type Credentials } from "../lib/aws/credentials.ts";
 import { REGION, S3 } from "../lib/aws/s3.ts";
+import { SQS } from "../lib/aws/sqs.ts";
 import { ConfigError, credentialWarnings, peekSetting, SETTINGS, type SettingName } from "../lib/config.ts";
 import type { TrailLocation } from "../lib/cloudtrail/objects.ts";
 import { JqSyntaxError, parseProgram, recordsProblem, type Program } from "../lib/jq/mod.ts";
@@ -78,6 +79,11 @@ export function awsFrom(values: Values): Aws {
 
 export function s3From(aws: Aws): S3 {
   return new S3({ credentials: aws.credentials, region: aws.region, endpoint: aws.s3Endpoint });
+}
+
+/** SQS: AWS_ENDPOINT_URL_SQS, then AWS_ENDPOINT_URL; otherwise the endpoint of the queue URL's region. */
+export function sqsFrom(aws: Aws, values: Values): SQS {
+  return new SQS({ credentials: aws.credentials, region: aws.region, endpoint: values.sqsEndpoint ?? values.endpoint });
 }
 
 export const DEFAULT_ES_URL = "http://127.0.0.1:9200";
