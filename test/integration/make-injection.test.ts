@@ -106,7 +106,7 @@ test("make ingest DATE=2013-12-07 still runs the blog end to end", async () => {
   const prefix = uniqueName("make-ingest");
   const run = await make(["ingest", "DATE=2013-12-07"], { INDEX_PREFIX: prefix });
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stderr, /\[4\/4\] bulk/);
+  assert.match(run.stderr, /\[4\/5\] bulk/);
   assert.match(run.stderr, /bulk: 513 records read: 513 indexed/);
   assert.equal(await countDocuments(stack.search, `${prefix}-*`), 513);
   assert.equal(readdirSync(dir).length, 0);

@@ -72,7 +72,7 @@ for (const [runtime, how] of [["node", "env"], ["node", "flag"], ["deno", "env"]
       const env = { ES_URL: url, INDEX_PREFIX: prefix, NODE_EXTRA_CA_CERTS: undefined, CLOUDTRAIL_BUCKET: undefined, DATE: undefined, ES_CA_CERT: how === "env" ? ca : undefined };
       const result = await runScript("blog.ts", ["--date", "2013-12-07", ...(how === "flag" ? ["--es-ca-cert", ca] : [])], env, { runtime, cwd });
       assert.equal(result.code, 0, result.stderr);
-      for (const step of [/^\[1\/4\] copy/, /^\[2\/4\] gunzip/, /^\[3\/4\] split/, /^\[4\/4\] bulk/, /^copy: 84 log objects/, /^bulk: 513 records read: 513 indexed/, /^documents per index/, /^top 10 eventName/]) {
+      for (const step of [/^\[1\/5\] copy/, /^\[2\/5\] gunzip/, /^\[3\/5\] split/, /^\[4\/5\] bulk/, /^\[5\/5\] report/, /^copy: 84 log objects/, /^bulk: 513 records read: 513 indexed/, /^documents per index/, /^top 10 eventName/]) {
         assert.equal(count(result.stderr, step), 1, `${step} printed ${count(result.stderr, step)} times:\n${result.stderr}`);
       }
       assert.equal(await countDocuments(stack.search, `${prefix}-*`), 513);
