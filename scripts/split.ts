@@ -12,7 +12,9 @@ import { gunzipBody } from "../lib/streams/gunzip.ts";
 import { iterate } from "../lib/streams/log-object.ts";
 import { DEFAULT_PROGRAM, select } from "../lib/streams/select.ts";
 import { main, plural, printFailures, programOf } from "./common.ts";
-import { args, decompress, env, fileObjects, listFiles, Output, stdin } from "./platform.ts";
+import { streamedFileObjects } from "./file-stream.ts";
+import { args, env, listFiles, Output, runtime, stdin } from "./platform.ts";
+import { zlibStream } from "./zlib-stream.ts";
 
 const FLAGS = { select: { env: "", flag: "--select", help: `jq program (default ${DEFAULT_PROGRAM})` } };
 const HELP = `usage: split.ts [--select PROGRAM] [FILE|DIR ...]
@@ -28,11 +30,11 @@ await main("split", async () => {
   const ledger = new Ledger();
   const objects = positionals.length === 0 || (positionals.length === 1 && positionals[0] === "-")
     ? new ReadableStream({ start: (c) => (c.enqueue({ name: "stdin", body: stdin() }), c.close()) })
-    : fileObjects((await listFiles(positionals, (p) => /\.json(\.gz)?$/.test(p))).map((f) => f.path));
+    : streamedFileObjects((await listFiles(positionals, (p) => /\.json(\.gz)?$/.test(p))).map((f) => f.path));
   const out = new Output();
   let records = 0;
   const unzipped = objects.pipeThrough(
-    new TransformStream({ transform: (o, c) => c.enqueue({ name: o.name, body: gunzipBody({ ...o, transportDecoded: true }, decompress) }) }),
+    new TransformStream({ transform: (o, c) => c.enqueue({ name: o.name, body: gunzipBody({ ...o, transportDecoded: true }, zlibStream) }) }),
   );
   for await (const record of iterate(unzipped.pipeThrough(select(program, { ledger })))) {
     if (out.closed) break;

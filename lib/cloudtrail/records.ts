@@ -1,156 +1,251 @@
 /**
- * The fast path of `jq '.Records[]'`: finds each element of the top-level `Records` array in a log file's text
- * and hands it on as delivered (its own bytes, newlines removed), together with its parsed value.
+ * The streaming `.Records[]` of CloudTrail log files: text goes in as it arrives, and each element of a top-level
+ * object's `Records` array comes out as soon as its last character is in, as `jq -c` prints it. Nothing but the
+ * record being read (and the rest of the current chunk) is held, so an object of any size takes the same memory.
  *
- * Passing the bytes through is faster than parsing the whole file and printing each record again, and it is
- * more faithful: numbers keep their spelling (`1.10`, `9.82222E-5`, 64-bit ids beyond 2^53).
+ * ```ts
+ * const splitter = new RecordsSplitter({
+ *   record: (text) => console.log(text), recordsMember() {}, recordsValue() {}, objectEnd() {}, value() {},
+ * });
+ * for await (const chunk of body.pipeThrough(new TextDecoderStream())) splitter.push(chunk);
+ * splitter.end();                                  // a JsonSyntaxError, "… at line 1, column 57", if not JSON
+ * ```
  *
- * It only takes the plain shape, one JSON object with a `Records` array. Anything else (no `Records`, another
- * type, several top-level values, invalid JSON) returns `undefined`, and the caller evaluates the program the
- * general way, which gives jq's result or jq's error.
+ * A record goes out with its delivered text (numbers keep their spelling: `1.10`, 64-bit ids) unless that text is
+ * not what `jq -c` prints: whitespace between tokens, a repeated key, or a number only jq reads (`01`, `NaN`); then
+ * canonical.ts writes it as jq does (a duplicate key once, where it first was, with its last value), so every
+ * record is JSON with unique keys. The whole text is validated as jq validates it (json-scan.ts), members that are
+ * not `Records` included, but only records are ever copied.
+ *
+ * Everything else is handed on whole, for the caller to evaluate as jq would: a top-level value that is not an
+ * object (`value`), a `Records` member that is not an array (`recordsValue`), and, with `records: false`, every
+ * top-level value. `recordsMember` says a `Records` key was read (jq keeps the last of duplicate keys, so a later
+ * one replaces what an earlier one gave), `objectEnd` that the top-level object is complete.
  */
+import { canonicalJson } from "./canonical.ts";
+import { decodeString, JsonScanner, JsonSyntaxError, MORE, REWRITE, skipSpace } from "./json-scan.ts";
 
-export interface RawRecord {
-  /** The record's JSON text as delivered, on one line. */
-  text: string;
-  value: unknown;
+export interface RecordsSink {
+  /** An element of a top-level object's `Records` array: its `jq -c` text and json-scan.ts flags. */
+  record(text: string, flags: number): void;
+  /** A `Records` key in the current top-level object. */
+  recordsMember(): void;
+  /** The value of that `Records` member when it is not an array. */
+  recordsValue(text: string, flags: number): void;
+  /** The end of a top-level object taken apart. */
+  objectEnd(): void;
+  /** A whole top-level value that is not taken apart. */
+  value(text: string, flags: number): void;
 }
 
-export function splitRecords(text: string): RawRecord[] | undefined {
-  try {
-    return split(text);
-  } catch {
-    return undefined;
+export interface SplitterOptions {
+  /** Take top-level objects apart and stream their `Records` elements (default true). */
+  records?: boolean;
+}
+
+export class RecordsSplitter {
+  readonly #sink: RecordsSink;
+  readonly #records: boolean;
+  readonly #scanner = new JsonScanner();
+  #buffer = "";
+  #pos = 0;
+  #state: number = BETWEEN;
+  #isRecords = false;
+  /** Scan again only once the unread text is this long: a value longer than a chunk is not rescanned per chunk. */
+  #want = 0;
+  #final = false;
+  #values = 0;
+  // where #buffer starts in the whole text, for messages: characters and newlines before it
+  #dropped = 0;
+  #droppedLines = 0;
+  #lastNewline = -1;
+
+  constructor(sink: RecordsSink, options: SplitterOptions = {}) {
+    this.#sink = sink;
+    this.#records = options.records ?? true;
   }
-}
 
-/** Start and end offsets of each top-level JSON value in `text` (a file may hold several, as jq allows). */
-export function topLevelSpans(text: string): [number, number][] {
-  const spans: [number, number][] = [];
-  let i = skipWhitespace(text, 0);
-  while (i < text.length) {
-    const end = skipValue(text, i);
-    spans.push([i, end]);
-    i = skipWhitespace(text, end);
+  /** Top-level values read so far. */
+  get values(): number {
+    return this.#values;
   }
-  return spans;
-}
 
-class Shape extends Error {}
+  /** The next piece of text. Throws a JsonSyntaxError (message with line and column) where the text stops being JSON. */
+  push(text: string): void {
+    if (this.#final) throw new Error("RecordsSplitter: push after end");
+    if (!text) return;
+    this.#drop(this.#pos);
+    this.#buffer = this.#pos < this.#buffer.length ? this.#buffer.slice(this.#pos) + text : text;
+    this.#pos = 0;
+    if (this.#buffer.length >= this.#want) this.#run();
+  }
 
-function split(s: string): RawRecord[] | undefined {
-  let i = skipWhitespace(s, 0);
-  if (s.charCodeAt(i) !== OPEN_BRACE) return undefined;
-  i = skipWhitespace(s, i + 1);
-  let records: [number, number] | undefined;
-  if (s.charCodeAt(i) !== CLOSE_BRACE) {
-    for (;;) {
-      if (s.charCodeAt(i) !== QUOTE) throw new Shape();
-      const keyEnd = skipString(s, i);
-      const raw = s.slice(i + 1, keyEnd - 1);
-      if (CONTROL.test(raw)) throw new Shape(); // raw control characters are not JSON
-      const key = raw.includes("\\") ? (JSON.parse(s.slice(i, keyEnd)) as string) : raw;
-      i = skipWhitespace(s, keyEnd);
-      if (s.charCodeAt(i) !== COLON) throw new Shape();
-      const valueStart = skipWhitespace(s, i + 1);
-      const valueEnd = skipValue(s, valueStart);
-      if (key === "Records") {
-        if (records) JSON.parse(s.slice(records[0], records[1])); // a shadowed duplicate must still be JSON
-        records = [valueStart, valueEnd];
-      } else JSON.parse(s.slice(valueStart, valueEnd)); // validate what we do not hand on
-      i = skipWhitespace(s, valueEnd);
-      const c = s.charCodeAt(i);
-      if (c === COMMA) {
-        i = skipWhitespace(s, i + 1);
-        continue;
+  /** The end of the text. Throws if it ends inside a value. */
+  end(): void {
+    if (this.#final) return;
+    this.#final = true;
+    this.#run();
+  }
+
+  #run(): void {
+    const s = this.#buffer;
+    const n = s.length;
+    const scanner = this.#scanner;
+    const sink = this.#sink;
+    scanner.setText(s);
+    let i = this.#pos;
+    let c: number;
+    try {
+      for (;;) {
+        i = skipSpace(s, i);
+        c = s.charCodeAt(i);
+        if (i >= n) return this.#wait(i);
+        switch (this.#state) {
+          case BETWEEN: {
+            if (c === OPEN_BRACE && this.#records) {
+              this.#values++;
+              this.#state = FIRST_KEY;
+              i++;
+              break;
+            }
+            const end = scanner.value(i, this.#final, 0);
+            if (end < 0) return this.#wait(i);
+            this.#values++;
+            sink.value(this.#text(i, end), scanner.flags);
+            i = end;
+            break;
+          }
+          case FIRST_KEY:
+          case KEY: {
+            if (c === CLOSE_BRACE) {
+              if (this.#state === KEY) throw new JsonSyntaxError("Expected another key-value pair", i);
+              this.#state = BETWEEN;
+              i++;
+              sink.objectEnd();
+              break;
+            }
+            if (c !== QUOTE) throw new JsonSyntaxError(c === COMMA ? "Expected value before ','" : "Object keys must be strings", i);
+            const end = scanner.string(i);
+            if (end < 0) return this.#wait(i);
+            const raw = s.slice(i, end);
+            this.#isRecords = raw === '"Records"' || (raw.includes("\\") && decodeString(raw) === "Records");
+            if (this.#isRecords) sink.recordsMember();
+            this.#state = COLON;
+            i = end;
+            break;
+          }
+          case COLON:
+            if (c !== COLON_CHAR) throw new JsonSyntaxError("Objects must consist of key:value pairs", i);
+            this.#state = MEMBER;
+            i++;
+            break;
+          case MEMBER: {
+            if (c === OPEN_BRACKET && this.#isRecords) {
+              this.#state = FIRST_ELEMENT;
+              i++;
+              break;
+            }
+            const end = scanner.value(i, false, 2);
+            if (end < 0) return this.#wait(i);
+            if (this.#isRecords) sink.recordsValue(this.#text(i, end), scanner.flags);
+            this.#state = AFTER_MEMBER;
+            i = end;
+            break;
+          }
+          case AFTER_MEMBER:
+            if (c === COMMA) this.#state = KEY;
+            else if (c === CLOSE_BRACE) {
+              this.#state = BETWEEN;
+              sink.objectEnd();
+            } else throw new JsonSyntaxError("Expected separator between values", i);
+            i++;
+            break;
+          case FIRST_ELEMENT:
+          case ELEMENT:
+          case AFTER_ELEMENT: {
+            // the hot loop: one record after another
+            let state: number = this.#state;
+            for (;;) {
+              if (state === AFTER_ELEMENT) {
+                if (c === COMMA) state = ELEMENT;
+                else if (c === CLOSE_BRACKET) {
+                  state = AFTER_MEMBER;
+                  i++;
+                  break;
+                } else throw new JsonSyntaxError("Expected separator between values", i);
+                i = skipSpace(s, i + 1);
+                c = s.charCodeAt(i);
+              }
+              if (c === CLOSE_BRACKET) {
+                if (state === ELEMENT) throw new JsonSyntaxError("Expected another array element", i);
+                state = AFTER_MEMBER;
+                i++;
+                break;
+              }
+              const end = i < n ? scanner.value(i, false, 3) : MORE;
+              if (end < 0) {
+                this.#state = state;
+                return this.#wait(i);
+              }
+              sink.record(this.#text(i, end), scanner.flags);
+              state = AFTER_ELEMENT;
+              i = skipSpace(s, end);
+              c = s.charCodeAt(i);
+              if (i >= n) {
+                this.#state = state;
+                return this.#wait(i);
+              }
+            }
+            this.#state = state;
+            break;
+          }
+        }
       }
-      if (c === CLOSE_BRACE) break;
-      throw new Shape();
+    } catch (error) {
+      throw error instanceof JsonSyntaxError ? this.#located(error) : error;
     }
   }
-  if (skipWhitespace(s, i + 1) !== s.length) return undefined; // more than one top-level value
-  if (!records || s.charCodeAt(records[0]) !== OPEN_BRACKET) return undefined;
 
-  const out: RawRecord[] = [];
-  let j = skipWhitespace(s, records[0] + 1);
-  if (s.charCodeAt(j) === CLOSE_BRACKET) return out;
-  for (;;) {
-    const end = skipValue(s, j);
-    let text = s.slice(j, end);
-    const value: unknown = JSON.parse(text);
-    // JSON strings cannot hold raw newlines, tabs or CRs, and valid JSON never puts two tokens side by side, so
-    // deleting them outside strings is the same as deleting them everywhere.
-    if (sawLineBreak) text = text.replace(/[\n\r\t]+/g, "");
-    out.push({ text, value });
-    j = skipWhitespace(s, end);
-    const c = s.charCodeAt(j);
-    if (c === COMMA) {
-      j = skipWhitespace(s, j + 1);
-      continue;
+  /** Stops at `i` until more text comes; at the end of the text, that is an error unless between values. */
+  #wait(i: number): void {
+    this.#pos = i;
+    const unread = this.#buffer.length - i;
+    if (!this.#final) {
+      this.#want = unread > 4096 ? unread * 2 : 0;
+      return;
     }
-    if (c === CLOSE_BRACKET) return out;
-    throw new Shape();
+    if (this.#state !== BETWEEN || unread > 0) throw new JsonSyntaxError("Unfinished JSON term at EOF", this.#buffer.length);
   }
-}
 
-const CONTROL = /[\u0000-\u001f]/;
-
-/** Set by skipValue: the container it just skipped has a newline, CR or tab between its tokens. */
-let sawLineBreak = false;
-
-const QUOTE = 34, COMMA = 44, COLON = 58, BACKSLASH = 92;
-const OPEN_BRACKET = 91, CLOSE_BRACKET = 93, OPEN_BRACE = 123, CLOSE_BRACE = 125;
-
-function skipWhitespace(s: string, i: number): number {
-  for (;;) {
-    const c = s.charCodeAt(i);
-    if (c === 32 || c === 10 || c === 13 || c === 9) i++;
-    else return i;
+  #text(start: number, end: number): string {
+    const text = this.#buffer.slice(start, end);
+    return this.#scanner.flags & REWRITE ? canonicalJson(text) : text;
   }
-}
 
-/** `s[i]` is a quote; returns the index after the closing quote. */
-function skipString(s: string, i: number): number {
-  let from = i + 1;
-  for (;;) {
-    const q = s.indexOf('"', from);
-    if (q < 0) throw new Shape();
-    let backslashes = 0;
-    for (let k = q - 1; s.charCodeAt(k) === BACKSLASH; k--) backslashes++;
-    if (backslashes % 2 === 0) return q + 1;
-    from = q + 1;
-  }
-}
-
-/** The index after the JSON value starting at `i` (not validated here: callers JSON.parse the span). */
-function skipValue(s: string, i: number): number {
-  const c = s.charCodeAt(i);
-  if (c === QUOTE) return skipString(s, i);
-  if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-    let depth = 0;
-    sawLineBreak = false;
-    for (let j = i; j < s.length; ) {
-      const d = s.charCodeAt(j);
-      if (d === QUOTE) {
-        j = skipString(s, j);
-        continue;
-      }
-      if (d === 10 || d === 13 || d === 9) sawLineBreak = true;
-      else if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
-      else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) {
-        depth--;
-        if (depth === 0) return j + 1;
-      }
-      j++;
+  #drop(count: number): void {
+    const s = this.#buffer;
+    for (let k = s.indexOf("\n"); k >= 0 && k < count; k = s.indexOf("\n", k + 1)) {
+      this.#droppedLines++;
+      this.#lastNewline = this.#dropped + k;
     }
-    throw new Shape();
+    this.#dropped += count;
   }
-  let j = i;
-  while (j < s.length) {
-    const d = s.charCodeAt(j);
-    if (d === COMMA || d === CLOSE_BRACE || d === CLOSE_BRACKET || d === 32 || d === 10 || d === 13 || d === 9) break;
-    j++;
+
+  /** The error with jq's "at line L, column C" (columns count UTF-16 code units here). */
+  #located(error: JsonSyntaxError): JsonSyntaxError {
+    const s = this.#buffer;
+    let line = this.#droppedLines + 1;
+    let lastNewline = this.#lastNewline;
+    for (let k = s.indexOf("\n"); k >= 0 && k < error.index; k = s.indexOf("\n", k + 1)) {
+      line++;
+      lastNewline = this.#dropped + k;
+    }
+    const at = this.#dropped + error.index;
+    return new JsonSyntaxError(`${error.message} at line ${line}, column ${at - lastNewline}`, at);
   }
-  if (j === i) throw new Shape();
-  return j;
 }
+
+// states: between top-level values; in a top-level object (taken apart); in its Records array
+const BETWEEN = 0, FIRST_KEY = 1, KEY = 2, COLON = 3, MEMBER = 4, AFTER_MEMBER = 5, FIRST_ELEMENT = 6, ELEMENT = 7, AFTER_ELEMENT = 8;
+
+const QUOTE = 34, COMMA = 44, COLON_CHAR = 58, OPEN_BRACKET = 91, CLOSE_BRACKET = 93, OPEN_BRACE = 123, CLOSE_BRACE = 125;

@@ -1,0 +1,115 @@
+/**
+ * gunzip with zlib, streaming: the Node fast path for lib/streams/gunzip.ts (`Decompress`), in bounded memory.
+ * zlib runs on libuv's thread pool, so the main thread splits records meanwhile. Small objects (up to 1 MiB of
+ * gzip, up to 16 MiB of output) are inflated in one call, which is fastest; anything larger is inflated as it
+ * arrives, 64 KiB at a time, with backpressure. Both read concatenated gzip members, as `gzip -d` does.
+ *
+ * ```ts
+ * import { zlibStream } from "./zlib-stream.ts";
+ * gunzipBody(object, zlibStream)          // or: objects.pipeThrough(gunzip({ decompress: zlibStream }))
+ * ```
+ *
+ * Errors read like platform.ts's: "unexpected end of file" for a truncated member, zlib's message otherwise.
+ */
+import { pipeline, Readable } from "node:stream";
+import { createGunzip, gunzip } from "node:zlib";
+import type { Decompress } from "../lib/streams/gunzip.ts";
+
+/** Inputs up to this size are inflated in one call… */
+export const SYNC_INPUT_LIMIT = 1 << 20;
+/** …as long as their output stays under this. */
+export const SYNC_OUTPUT_LIMIT = 16 << 20;
+const CHUNK = 1 << 16;
+
+export const zlibStream: Decompress = (gzip) => {
+  const reader = gzip.getReader();
+  let inner: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let whole: Uint8Array | undefined;
+  let offset = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      async start() {
+        // read up to the limit: if the input ends there, inflate it at once
+        const head: Uint8Array[] = [];
+        let size = 0;
+        let ended = false;
+        while (size <= SYNC_INPUT_LIMIT) {
+          const { done, value } = await reader.read();
+          if (done) {
+            ended = true;
+            break;
+          }
+          head.push(value);
+          size += value.length;
+        }
+        if (ended) {
+          const input = concat(head, size);
+          try {
+            whole = await inflate(input);
+            return;
+          } catch (error) {
+            if ((error as { code?: string }).code !== "ERR_BUFFER_TOO_LARGE") throw zlibError(error);
+          }
+        }
+        inner = inflating(head, ended ? undefined : reader).getReader();
+      },
+      async pull(controller) {
+        if (whole) {
+          if (offset >= whole.length) return controller.close();
+          controller.enqueue(whole.subarray(offset, (offset += 4 * CHUNK)));
+          return;
+        }
+        try {
+          const { done, value } = await inner!.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch (error) {
+          throw zlibError(error);
+        }
+      },
+      async cancel(reason) {
+        await (inner ?? reader).cancel(reason).catch(() => {});
+      },
+    },
+    { highWaterMark: 0 },
+  );
+};
+
+/** All at once, on the thread pool (the main thread splits the previous object meanwhile). */
+function inflate(input: Uint8Array): Promise<Uint8Array> {
+  return new Promise((resolve, reject) =>
+    gunzip(input, { maxOutputLength: SYNC_OUTPUT_LIMIT, chunkSize: 4 * CHUNK }, (error, out) => (error ? reject(error) : resolve(new Uint8Array(out.buffer, out.byteOffset, out.length)))),
+  );
+}
+
+/** zlib on the thread pool over the bytes read so far and the rest of the input. */
+function inflating(head: Uint8Array[], rest: ReadableStreamDefaultReader<Uint8Array> | undefined): ReadableStream<Uint8Array> {
+  async function* input(): AsyncGenerator<Uint8Array> {
+    yield* head;
+    if (!rest) return;
+    for (;;) {
+      const { done, value } = await rest.read();
+      if (done) return;
+      yield value;
+    }
+  }
+  const gunzip = createGunzip({ chunkSize: CHUNK });
+  pipeline(Readable.from(input(), { objectMode: false }), gunzip, () => {}); // an input error destroys gunzip with it
+  return Readable.toWeb(gunzip) as unknown as ReadableStream<Uint8Array>;
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+function zlibError(error: unknown): Error {
+  const code = (error as { code?: string }).code;
+  return new Error(code === "Z_BUF_ERROR" ? "unexpected end of file" : (error as Error).message ?? String(error));
+}
