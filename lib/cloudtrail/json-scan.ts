@@ -451,7 +451,7 @@ function controlError(i: number): JsonSyntaxError {
 
 function unexpected(c: number): string {
   if (c === COMMA) return "Expected value before ','";
-  if (c === COLON) return "':' not as part of an object";
+  if (c === COLON) return "Expected string key before ':'";
   if (c === CLOSE_BRACE || c === CLOSE_BRACKET) return `Unmatched '${String.fromCharCode(c)}'`;
   return "Invalid literal";
 }

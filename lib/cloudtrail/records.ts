@@ -110,6 +110,11 @@ export class RecordsSplitter {
             }
             const end = scanner.value(i, this.#final, 0);
             if (end < 0) return this.#wait(i);
+            // jq completes a number or literal at the next character, and loses it if that character is an error
+            const next = s.charCodeAt(end);
+            if (c !== QUOTE && c !== OPEN_BRACKET && c !== OPEN_BRACE && (next === CLOSE_BRACKET || next === CLOSE_BRACE || next === COMMA || next === COLON_CHAR)) {
+              scanner.value(end, this.#final, 0); // throws jq's error for that character
+            }
             this.#values++;
             sink.value(this.#text(i, end), scanner.flags);
             i = end;

@@ -3,6 +3,7 @@
  * quote the offending value in runtime error messages exactly as jq 1.6/1.7 do,
  * including the byte-level truncation to 11 bytes plus "...".
  */
+import { documentKeyOrder } from "./json.ts";
 import { Kind, kindOf } from "./order.ts";
 
 const DOUBLE_MAX = 1.7976931348623157e308;
@@ -52,7 +53,8 @@ export function dumpValue(value: unknown): string {
     case Kind.Array: return `[${(value as readonly unknown[]).map(dumpValue).join(",")}]`;
     case Kind.Object: {
       const object = value as Record<string, unknown>;
-      return `{${Object.keys(object).map((key) => `${quoteString(key)}:${dumpValue(object[key])}`).join(",")}}`;
+      const keys = documentKeyOrder.get(object) ?? Object.keys(object); // jq's order for integer-like keys too
+      return `{${keys.map((key) => `${quoteString(key)}:${dumpValue(object[key])}`).join(",")}}`;
     }
   }
 }

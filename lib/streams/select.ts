@@ -151,9 +151,12 @@ class ObjectRun {
       selection.end();
       if (this.#ledger) this.#ledger.objects.read++;
     }
+    if (selection.stopped && !chunk.done) {
+      if (this.#ledger) this.#ledger.objects.read++;
+      await this.#reader.cancel().catch(() => {});
+    }
     if (selection.stopped || chunk.done) {
       if (selection.errors.length) this.#fail(describeErrors(selection.errors, selection.plan.program));
-      if (!chunk.done) await this.#reader.cancel().catch(() => {});
       return false;
     }
     return true;

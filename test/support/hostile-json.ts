@@ -111,6 +111,39 @@ export function ws(rng: Rng, options: HostileOptions): string {
   return out;
 }
 
+/** `count` log files (seeded): one in three spelled as jq spells numbers and escapes (`canonical`). */
+export function hostileCorpus(seed: number, count: number): { text: string; canonical: boolean }[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: count }, (_, i) => {
+    const canonical = i % 3 === 0;
+    const options: HostileOptions = canonical ? { canonicalNumbers: true, canonicalStrings: true, space: false, depth: 5 } : { lenient: rng.chance(0.5), depth: 5 };
+    return { text: hostileLogFile(rng, options), canonical };
+  });
+}
+
+/** A log file: usually one object with Records among other members; sometimes several values, or broken. */
+export function hostileLogFile(rng: Rng, options: HostileOptions): string {
+  const values: string[] = [];
+  for (let v = rng.chance(0.1) ? 2 + rng.int(2) : 1; v > 0; v--) {
+    const records: string[] = [];
+    for (let r = rng.int(6); r > 0; r--) {
+      const base: [string, string][] = [
+        [hostileString(rng, options, "eventID"), hostileString(rng, options, `${rng.int(1e6)}`)],
+        [hostileString(rng, options, "eventName"), hostileString(rng, options, rng.pick(["a", "b", "c"]))],
+      ];
+      records.push(rng.chance(0.9) ? hostileObject(rng, options, 1, base) : hostileValue(rng, options, 1));
+    }
+    const members: [string, string][] = [[hostileString(rng, options, "Records"), `[${ws(rng, options)}${records.join(`,${ws(rng, options)}`)}]`]];
+    if (rng.chance(0.05)) members.push([hostileString(rng, options, "Records"), rng.pick(["[]", "null", '{"x":{"eventID":"o"}}', '"s"', "[1,2]"])]);
+    if (rng.chance(0.03)) members[0] = [hostileString(rng, options, "records"), members[0]![1]];
+    values.push(rng.chance(0.03) ? hostileValue(rng, options) : hostileObject(rng, options, 4, members));
+  }
+  let text = values.join(rng.pick(["\n", " ", ""]));
+  if (rng.chance(0.06)) text = text.slice(0, rng.int(text.length)); // truncated
+  else if (rng.chance(0.04)) text += rng.pick([" x", ",", "]", '{"a":', " nope"]); // garbage after
+  return text;
+}
+
 function units(ch: string): number[] {
   const out: number[] = [];
   for (let i = 0; i < ch.length; i++) out.push(ch.charCodeAt(i));
