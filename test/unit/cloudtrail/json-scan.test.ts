@@ -11,7 +11,7 @@ import { hostileValue, Rng } from "../../support/hostile-json.ts";
 import { jqParse } from "../../support/jq-oracle.ts";
 import { assertSameJsonLine, keySequences } from "../../support/json-keys.ts";
 
-type Scan = { end: number; flags: number; error?: undefined } | { error: string; end?: undefined };
+type Scan = { end: number; flags: number; error?: undefined } | { error: string; end?: undefined; flags?: undefined };
 
 /** The input as one JSON text, as jq's fromjson reads it. */
 function scanWhole(input: string): Scan {
