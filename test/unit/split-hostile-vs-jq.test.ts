@@ -42,6 +42,34 @@ const files: HostileFile[] = hostileCorpus(20240304, FILES).map((f, i) => {
 });
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Duplicate keys, every way: our lines are jq's, byte for byte. */
+const DUPLICATES: [string, string][] = [
+  ["a duplicate key: its first position, its last value", '{"Records":[{"b":1,"a":2,"b":3}]}'],
+  ["duplicates at any depth", '{"Records":[{"a":{"x":1,"x":{"y":1,"y":[{"z":1,"z":2}]}},"b":[{"c":1,"c":2}]}]}'],
+  ["the same key spelled with an escape", '{"Records":[{"a":1,"\\u0061":2},{"\\u0061":1,"a":{"\\u0062":1,"b":2}}]}'],
+  ["integer-like keys", '{"Records":[{"1":1,"0":2,"1":3,"b":{"10":1,"2":2,"10":3}}]}'],
+  ["a surrogate pair, escaped and raw", '{"Records":[{"\\ud83d\\ude00":1,"😀":2}]}'],
+  ["an empty key twice", '{"Records":[{"":1,"":2}]}'],
+  ["a value replaced by an object", '{"Records":[{"a":1,"a":{"b":2,"b":3}}]}'],
+  ["Records twice", '{"Records":[{"a":1}],"Records":[{"b":2,"b":3}]}'],
+  ["pretty-printed", '{\n  "Records": [\n    {\n      "a": 1,\n      "a": "x y"\n    }\n  ]\n}'],
+];
+
+test(`records with duplicate keys are printed as jq -c prints them, byte for byte (${DUPLICATES.length} cases)`, async () => {
+  const caseDir = join(dir, "duplicates");
+  mkdirSync(caseDir);
+  for (const source of [".Records[]", ".Records[] | select(. != null)"]) {
+    for (const [what, text] of DUPLICATES) {
+      const path = join(caseDir, "x.json");
+      writeFileSync(path, text);
+      const theirs = await jqAsync(source, path);
+      const ours: string[] = [];
+      selectFromText(text, parseProgram(source), (line) => ours.push(line));
+      assert.deepEqual(ours, theirs.lines, `${source}: ${what}`);
+    }
+  }
+});
+
 for (const source of PROGRAMS) {
   test(`split --select '${source}' equals jq -c on ${FILES} hostile files, each alone`, async () => {
     const program = parseProgram(source);
