@@ -56,6 +56,7 @@ export class JsonScanner {
   #control = -1;
   #containers = new Uint8Array(64); // 1 object, 0 array
   #keyBase = new Int32Array(64);
+  #filters = new Int32Array(64);
   #keyHashes = new Int32Array(256);
   #keyStarts = new Int32Array(256);
   #keyEnds = new Int32Array(256); // negative: the key has escapes
@@ -99,6 +100,7 @@ export class JsonScanner {
         const object = c === OPEN_BRACE;
         this.#containers[depth] = object ? 1 : 0;
         this.#keyBase[depth] = keys;
+        this.#filters[depth] = 0;
         depth++;
         sp += object ? 2 : 1;
         c = s.charCodeAt(++i);
@@ -215,9 +217,17 @@ export class JsonScanner {
       if (i >= n) return MORE;
       throw new JsonSyntaxError("Object keys must be strings", i);
     }
-    const end = this.#string(i);
-    if (end < 0) return MORE;
-    let flags = this.stringFlags;
+    // the key's end: the next quote, when no backslash or control character comes before it (known from the caches)
+    let end = s.indexOf('"', i + 1);
+    let flags = 0;
+    if (end > i && this.#backslash > end && this.#control > end) {
+      end++;
+      this.#escaped = false;
+    } else {
+      end = this.#string(i);
+      if (end < 0) return MORE;
+      flags = this.stringFlags;
+    }
     // a cheap hash of the key as jq reads it ("a" and "\u0061" are one key); equal hashes are compared exactly
     let h: number;
     let first: number;
@@ -233,7 +243,11 @@ export class JsonScanner {
     const base = this.#keyBase[depth - 1]!;
     const hashes = this.#keyHashes;
     if (keys - base < 32) {
-      for (let k = base; k < keys; k++) if (hashes[k] === h && this.#sameKey(k, i, end)) flags |= DUPLICATE_KEY;
+      // a 32-bit filter of the object's key hashes: the keys are compared only when it says "maybe"
+      const bit = 1 << (h & 31);
+      const filter = this.#filters[depth - 1]!;
+      if (filter & bit) for (let k = base; k < keys; k++) if (hashes[k] === h && this.#sameKey(k, i, end)) flags |= DUPLICATE_KEY;
+      this.#filters[depth - 1] = filter | bit;
     } else {
       let set = this.#keySets[depth - 1];
       if (!set) this.#keySets[depth - 1] = set = new Set(hashes.subarray(base, keys));
@@ -360,6 +374,7 @@ export class JsonScanner {
     containers.set(this.#containers);
     this.#containers = containers;
     this.#keyBase = grown(this.#keyBase);
+    this.#filters = grown(this.#filters);
   }
 }
 
