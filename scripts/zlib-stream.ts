@@ -56,7 +56,7 @@ export const zlibStream: Decompress = (gzip) => {
       async pull(controller) {
         if (whole) {
           if (offset >= whole.length) return controller.close();
-          controller.enqueue(whole.subarray(offset, (offset += 4 * CHUNK)));
+          controller.enqueue(whole.subarray(offset, (offset += CHUNK)));
           return;
         }
         try {

@@ -74,20 +74,48 @@ export class RecordsSplitter {
   push(text: string): void {
     if (this.#final) throw new Error("RecordsSplitter: push after end");
     if (!text) return;
-    this.#drop(this.#pos);
-    this.#buffer = this.#pos < this.#buffer.length ? this.#buffer.slice(this.#pos) + text : text;
-    this.#pos = 0;
-    if (this.#buffer.length >= this.#want) this.#run();
+    const unread = this.#buffer.length - this.#pos;
+    if (unread === 0) {
+      this.#drop(this.#pos);
+      this.#buffer = text;
+      this.#pos = 0;
+      this.#run(Infinity);
+    } else if (unread > BRIDGE) {
+      // a long value: gather text until the unread part has doubled, then scan it again
+      this.#drop(this.#pos);
+      this.#buffer = this.#buffer.slice(this.#pos) + text;
+      this.#pos = 0;
+      if (this.#buffer.length >= this.#want) this.#run(Infinity);
+    } else {
+      // a value cut by the end of the last chunk: finish it on a short bridge, then go on in the new text itself
+      // (joining whole chunks would copy every character once more)
+      const leftover = this.#buffer.slice(this.#pos);
+      this.#drop(this.#pos);
+      this.#pos = 0;
+      for (let take = Math.min(text.length, 2 * BRIDGE); ; take = Math.min(text.length, 2 * take)) {
+        this.#buffer = leftover + text.slice(0, take); // a longer bridge keeps every position: the scan goes on from #pos
+        if (this.#run(leftover.length)) {
+          const at = this.#pos - leftover.length;
+          this.#drop(leftover.length);
+          this.#buffer = text;
+          this.#pos = at;
+          this.#run(Infinity);
+          return;
+        }
+        if (take === text.length) return;
+      }
+    }
   }
 
   /** The end of the text. Throws if it ends inside a value. */
   end(): void {
     if (this.#final) return;
     this.#final = true;
-    this.#run();
+    this.#run(Infinity);
   }
 
-  #run(): void {
+  /** Runs the state machine from #pos; with `stopAt`, returns true once it is between tokens at or past it. */
+  #run(stopAt: number): boolean {
     const s = this.#buffer;
     const n = s.length;
     const scanner = this.#scanner;
@@ -97,6 +125,10 @@ export class RecordsSplitter {
     let c: number;
     try {
       for (;;) {
+        if (i >= stopAt) {
+          this.#pos = i;
+          return true;
+        }
         i = skipSpace(s, i);
         c = s.charCodeAt(i);
         if (i >= n) return this.#wait(i);
@@ -194,6 +226,11 @@ export class RecordsSplitter {
               }
               sink.record(this.#text(i, end), scanner.flags);
               state = AFTER_ELEMENT;
+              if (end >= stopAt) {
+                this.#state = state;
+                this.#pos = end;
+                return true;
+              }
               i = skipSpace(s, end);
               c = s.charCodeAt(i);
               if (i >= n) {
@@ -212,14 +249,15 @@ export class RecordsSplitter {
   }
 
   /** Stops at `i` until more text comes; at the end of the text, that is an error unless between values. */
-  #wait(i: number): void {
+  #wait(i: number): false {
     this.#pos = i;
     const unread = this.#buffer.length - i;
     if (!this.#final) {
-      this.#want = unread > 4096 ? unread * 2 : 0;
-      return;
+      this.#want = unread > BRIDGE ? unread * 2 : 0;
+      return false;
     }
     if (this.#state !== BETWEEN || unread > 0) throw new JsonSyntaxError("Unfinished JSON term at EOF", this.#buffer.length);
+    return false;
   }
 
   #text(start: number, end: number): string {
@@ -249,6 +287,9 @@ export class RecordsSplitter {
     return new JsonSyntaxError(`${error.message} at line ${line}, column ${at - lastNewline}`, at);
   }
 }
+
+/** Values cut by a chunk's end up to this long are finished on a bridge; longer ones gather whole chunks. */
+const BRIDGE = 4096;
 
 // states: between top-level values; in a top-level object (taken apart); in its Records array
 const BETWEEN = 0, FIRST_KEY = 1, KEY = 2, COLON = 3, MEMBER = 4, AFTER_MEMBER = 5, FIRST_ELEMENT = 6, ELEMENT = 7, AFTER_ELEMENT = 8;
