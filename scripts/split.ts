@@ -9,8 +9,7 @@
 import { readConfig, usage } from "../lib/config.ts";
 import { Ledger } from "../lib/ledger.ts";
 import { gunzipBody } from "../lib/streams/gunzip.ts";
-import { iterate } from "../lib/streams/log-object.ts";
-import { DEFAULT_PROGRAM, select } from "../lib/streams/select.ts";
+import { DEFAULT_PROGRAM, selectEach, type Selected } from "../lib/streams/select.ts";
 import { main, plural, printFailures, programOf } from "./common.ts";
 import { streamedFileObjects } from "./file-stream.ts";
 import { args, env, listFiles, Output, runtime, stdin } from "./platform.ts";
@@ -22,6 +21,39 @@ const HELP = `usage: split.ts [--select PROGRAM] [FILE|DIR ...]
 Prints one JSON record per line (the blog's \`jq -c .Records[]\`). With no FILE, reads stdin.
 Supported jq: . .a .a.b ."a b" .["a"] .[] .a[] .[n] ? | , ( ) select() == != < <= > >= and or not
 empty, and string, number, boolean and null literals. .json and .json.gz files are both read.`;
+
+/** Lines encoded straight into 64 KiB buffers, written as bytes: no joined string, no second copy. */
+class Lines {
+  #buffer = new Uint8Array(LINES_BUFFER);
+  #used = 0;
+  readonly #encoder = new TextEncoder();
+  constructor(private readonly out: Output) {}
+
+  /** Adds a line; true when the buffer should be flushed before the next. */
+  add(text: string): boolean {
+    if (this.#used + text.length * 3 + 1 > this.#buffer.length) {
+      // flush first, or the line alone is bigger than a buffer: give it one of its own
+      if (this.#used) this.#pending.push(this.#buffer.subarray(0, this.#used));
+      this.#buffer = new Uint8Array(Math.max(LINES_BUFFER, text.length * 3 + 1));
+      this.#used = 0;
+    }
+    this.#used += this.#encoder.encodeInto(text, this.#buffer.subarray(this.#used)).written;
+    this.#buffer[this.#used++] = 10;
+    return this.#pending.length > 0 || this.#used > LINES_BUFFER - 4096;
+  }
+
+  async flush(): Promise<void> {
+    if (this.#used) this.#pending.push(this.#buffer.subarray(0, this.#used));
+    this.#buffer = new Uint8Array(LINES_BUFFER); // the written one may still be on its way out
+    this.#used = 0;
+    for (const chunk of this.#pending.splice(0)) await this.out.bytes(chunk);
+  }
+
+  #pending: Uint8Array[] = [];
+}
+
+const LINES_BUFFER = 1 << 16;
+const CLOSED = new Error("stdout closed");
 
 await main("split", async () => {
   const { help, extra, positionals } = readConfig([], args(), env(), FLAGS);
@@ -36,13 +68,23 @@ await main("split", async () => {
   const unzipped = objects.pipeThrough(
     new TransformStream({ transform: (o, c) => c.enqueue({ name: o.name, body: gunzipBody({ ...o, transportDecoded: true }, zlibStream) }) }),
   );
-  for await (const record of iterate(unzipped.pipeThrough(select(program, { ledger })))) {
-    if (out.closed) break;
-    await out.line(record.text);
+  const lines = new Lines(out);
+  let full = false;
+  const each = (record: Selected) => {
+    if (lines.add(record.text)) full = true;
     records++;
-  }
+  };
+  const between = async () => {
+    if (full) (full = false), await lines.flush();
+    if (out.closed) throw CLOSED; // `| head`: stop reading
+  };
+  await selectEach(unzipped, program, each, { ledger, between }).catch((error) => {
+    if (error !== CLOSED) throw error;
+  });
+  await lines.flush();
   await out.flush();
   printFailures("split", ledger);
   console.error(`split: ${plural(ledger.objects.read, "file")}, ${plural(records, "line")} out; failed ${ledger.objects.failed}`);
   return ledger.objects.failed ? 1 : 0;
 });
+

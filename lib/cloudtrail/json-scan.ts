@@ -91,9 +91,14 @@ export class JsonScanner {
       // --- a value starts at i
       c = s.charCodeAt(i);
       if (c === QUOTE) {
-        i = this.#string(i);
-        if (i < 0) return MORE;
-        flags |= this.stringFlags;
+        // the next quote ends it when the caches say no backslash or control character comes first
+        const q = s.indexOf('"', i + 1);
+        if (q > i && this.#backslash > q && this.#control > q) i = q + 1;
+        else {
+          i = this.#string(i);
+          if (i < 0) return MORE;
+          flags |= this.stringFlags;
+        }
       } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
         if (sp >= MAX_DEPTH) throw new JsonSyntaxError("Exceeds depth limit for parsing", i);
         if (depth === this.#containers.length) this.#grow();

@@ -88,6 +88,41 @@ export function select(program: string | Program = DEFAULT_PROGRAM, options: Sel
 }
 
 /**
+ * What select() does, for a consumer that takes each output as it comes (split.ts): `each` is called at once, with
+ * no stream hand-off per output, and `between` (if given) is awaited after every chunk of input, for backpressure.
+ * A bad object is counted in the ledger, or, without one, ends the run with an ObjectError.
+ */
+export async function selectEach(
+  objects: ReadableStream<LogObject>,
+  program: string | Program,
+  each: (selected: Selected) => void,
+  options: SelectOptions & { between?: () => Promise<void> | void } = {},
+): Promise<void> {
+  const plan = planOf(program);
+  const holdChars = holdCharsOf(options);
+  const reader = objects.getReader();
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) return;
+      const run = new ObjectRun(next.value, plan, holdChars, options.ledger);
+      try {
+        while (await run.step(each)) await options.between?.();
+      } catch (error) {
+        await run.cancel(error);
+        throw error;
+      }
+      if (run.failure && !options.ledger) throw run.failure;
+    }
+  } catch (error) {
+    await reader.cancel(error).catch(() => {});
+    throw error;
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/**
  * Runs the program over a file's whole text, calling `emit` with each output's JSON text and value. Throws, after
  * the outputs jq would print, the first error: a SyntaxError for text that is not JSON, or jq's runtime error.
  */
