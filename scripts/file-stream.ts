@@ -10,7 +10,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import type { LogObject } from "../lib/streams/log-object.ts";
 
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 16;
 
 export function streamedFileObjects(files: string[]): ReadableStream<LogObject> {
   let i = 0;

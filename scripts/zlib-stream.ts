@@ -16,10 +16,10 @@ import { createGunzip, gunzip } from "node:zlib";
 import type { Decompress } from "../lib/streams/gunzip.ts";
 
 /** Inputs up to this size are inflated in one call… */
-export const SYNC_INPUT_LIMIT = 1 << 20;
+export const SYNC_INPUT_LIMIT = Number(process.env.SYNCLIM ?? 1 << 20);
 /** …as long as their output stays under this. */
 export const SYNC_OUTPUT_LIMIT = 16 << 20;
-const CHUNK = 1 << 16;
+const CHUNK = 1 << 14;
 
 export const zlibStream: Decompress = (gzip) => {
   const reader = gzip.getReader();

@@ -146,7 +146,7 @@ function planOf(program: string | Program): Plan {
 }
 
 function holdCharsOf(options: SelectOptions): number {
-  const hold = options.holdChars ?? 1 << 20;
+  const hold = options.holdChars ?? Number(globalThis.process?.env?.HOLD ?? 1 << 16);
   if (!(hold >= 0)) throw new RangeError(`select: holdChars must be a number >= 0, not ${hold}`);
   return hold;
 }
