@@ -22,38 +22,37 @@ Prints one JSON record per line (the blog's \`jq -c .Records[]\`). With no FILE,
 Supported jq: . .a .a.b ."a b" .["a"] .[] .a[] .[n] ? | , ( ) select() == != < <= > >= and or not
 empty, and string, number, boolean and null literals. .json and .json.gz files are both read.`;
 
-/** Lines encoded straight into 64 KiB buffers, written as bytes: no joined string, no second copy. */
+/** Lines copied into 64 KiB buffers, written as bytes: records go from input to output without being decoded. */
 class Lines {
   #buffer = new Uint8Array(LINES_BUFFER);
   #used = 0;
-  readonly #encoder = new TextEncoder();
+  #pending: Uint8Array[] = [];
   constructor(private readonly out: Output) {}
 
-  /** Adds a line; true when the buffer should be flushed before the next. */
-  add(text: string): boolean {
-    if (this.#used + text.length * 3 + 1 > this.#buffer.length) {
-      // flush first, or the line alone is bigger than a buffer: give it one of its own
+  /** Adds a line; true when the buffers should be flushed before the next. */
+  add(line: Uint8Array): boolean {
+    if (this.#used + line.length + 1 > this.#buffer.length) {
       if (this.#used) this.#pending.push(this.#buffer.subarray(0, this.#used));
-      this.#buffer = new Uint8Array(Math.max(LINES_BUFFER, text.length * 3 + 1));
+      this.#buffer = new Uint8Array(Math.max(LINES_BUFFER, line.length + 1)); // the full one may still be on its way out
       this.#used = 0;
     }
-    this.#used += this.#encoder.encodeInto(text, this.#buffer.subarray(this.#used)).written;
+    this.#buffer.set(line, this.#used);
+    this.#used += line.length;
     this.#buffer[this.#used++] = 10;
-    return this.#pending.length > 0 || this.#used > LINES_BUFFER - 4096;
+    return this.#pending.length > 0;
   }
 
   async flush(): Promise<void> {
     if (this.#used) this.#pending.push(this.#buffer.subarray(0, this.#used));
-    this.#buffer = new Uint8Array(LINES_BUFFER); // the written one may still be on its way out
+    this.#buffer = new Uint8Array(LINES_BUFFER);
     this.#used = 0;
     for (const chunk of this.#pending.splice(0)) await this.out.bytes(chunk);
   }
-
-  #pending: Uint8Array[] = [];
 }
 
 const LINES_BUFFER = 1 << 16;
 const CLOSED = new Error("stdout closed");
+const encoder = new TextEncoder();
 
 await main("split", async () => {
   const { help, extra, positionals } = readConfig([], args(), env(), FLAGS);
@@ -71,7 +70,7 @@ await main("split", async () => {
   const lines = new Lines(out);
   let full = false;
   const each = (record: Selected) => {
-    if (lines.add(record.text)) full = true;
+    if (lines.add(record.bytes ?? encoder.encode(record.text))) full = true;
     records++;
   };
   const between = async () => {

@@ -1,8 +1,11 @@
 /**
- * gunzip with zlib, streaming: the Node fast path for lib/streams/gunzip.ts (`Decompress`), in bounded memory.
- * zlib runs on libuv's thread pool, so the main thread splits records meanwhile. Small objects (up to 1 MiB of
- * gzip, up to 16 MiB of output) are inflated in one call, which is fastest; anything larger is inflated as it
- * arrives, 64 KiB at a time, with backpressure. Both read concatenated gzip members, as `gzip -d` does.
+ * gunzip with zlib, streaming: the fast path for lib/streams/gunzip.ts (`Decompress`) under Node, and under Deno,
+ * whose node:zlib is also faster than its DecompressionStream; memory stays bounded whatever the object's size.
+ * zlib runs on libuv's thread pool, so the main thread splits records meanwhile. Small objects (up to 512 KiB of
+ * gzip and 4 MiB of output) are inflated in one call, which is fastest; larger ones as they arrive, with
+ * backpressure. Output goes on in 16 KiB pieces: fewer bytes are held at any moment, so fewer outlive a garbage
+ * collection (measured: 64 KiB pieces cost Deno 100 MB more RSS on a 1 GB object). Concatenated gzip members are
+ * read as `gzip -d` reads them.
  *
  * ```ts
  * import { zlibStream } from "./zlib-stream.ts";
@@ -16,9 +19,9 @@ import { createGunzip, gunzip } from "node:zlib";
 import type { Decompress } from "../lib/streams/gunzip.ts";
 
 /** Inputs up to this size are inflated in one call… */
-export const SYNC_INPUT_LIMIT = Number(process.env.SYNCLIM ?? 1 << 20);
+export const SYNC_INPUT_LIMIT = 1 << 19;
 /** …as long as their output stays under this. */
-export const SYNC_OUTPUT_LIMIT = 16 << 20;
+export const SYNC_OUTPUT_LIMIT = 4 << 20;
 const CHUNK = 1 << 14;
 
 export const zlibStream: Decompress = (gzip) => {

@@ -28,9 +28,12 @@ import { ObjectError, message, type LogObject } from "./log-object.ts";
 
 /** One output of the program: its JSON text (one line), its value, and where it came from. */
 export interface Selected {
+  /** Decoded from `bytes` on first use (records that are only printed are never decoded). */
   text: string;
   /** Parsed from `text` on first use (records that are only printed are never parsed). */
   value: unknown;
+  /** The UTF-8 of `text`, when the producer has it: select() hands on a record's delivered bytes. */
+  bytes?: Uint8Array;
   /** The object's name (`s3://bucket/key` or a path). */
   object: string;
   /** 1-based position among the object's outputs. */
@@ -42,13 +45,13 @@ export const DEFAULT_PROGRAM = ".Records[]";
 export interface SelectOptions {
   /** Counts objects read and failed; failures are listed with their reasons. */
   ledger?: Ledger;
-  /** Outputs held until their top-level value is complete, in characters of output text (default 1 MiB). */
-  holdChars?: number;
+  /** Outputs held until their top-level value is complete, in bytes of output (default 64 KiB). */
+  holdBytes?: number;
 }
 
 export function select(program: string | Program = DEFAULT_PROGRAM, options: SelectOptions = {}): ReadableWritablePair<Selected, LogObject> {
   const plan = planOf(program);
-  const holdChars = holdCharsOf(options);
+  const holdBytes = holdBytesOf(options);
   const ledger = options.ledger;
   const objects = new TransformStream<LogObject, LogObject>();
   const reader = objects.readable.getReader();
@@ -65,7 +68,7 @@ export function select(program: string | Program = DEFAULT_PROGRAM, options: Sel
           if (!current) {
             const next = await reader.read();
             if (next.done) return controller.close();
-            current = new ObjectRun(next.value, plan, holdChars, ledger);
+            current = new ObjectRun(next.value, plan, holdBytes, ledger);
           }
           if (await current.step(emit)) continue;
           const failure = current.failure;
@@ -99,13 +102,13 @@ export async function selectEach(
   options: SelectOptions & { between?: () => Promise<void> | void } = {},
 ): Promise<void> {
   const plan = planOf(program);
-  const holdChars = holdCharsOf(options);
+  const holdBytes = holdBytesOf(options);
   const reader = objects.getReader();
   try {
     for (;;) {
       const next = await reader.read();
       if (next.done) return;
-      const run = new ObjectRun(next.value, plan, holdChars, options.ledger);
+      const run = new ObjectRun(next.value, plan, holdBytes, options.ledger);
       try {
         while (await run.step(each)) await options.between?.();
       } catch (error) {
@@ -126,9 +129,9 @@ export async function selectEach(
  * Runs the program over a file's whole text, calling `emit` with each output's JSON text and value. Throws, after
  * the outputs jq would print, the first error: a SyntaxError for text that is not JSON, or jq's runtime error.
  */
-export function selectFromText(text: string, program: Program, emit: (text: string, value: unknown) => void, options: Pick<SelectOptions, "holdChars"> = {}): void {
-  const selection = new Selection("text", planOf(program), holdCharsOf(options), (s) => emit(s.text, s.value));
-  selection.push(text);
+export function selectFromText(text: string, program: Program, emit: (text: string, value: unknown) => void, options: Pick<SelectOptions, "holdBytes"> = {}): void {
+  const selection = new Selection("text", planOf(program), holdBytesOf(options), (s) => emit(s.text, s.value));
+  selection.push(encoder.encode(text));
   selection.end();
   if (selection.errors.length) throw selection.errors[0];
 }
@@ -145,9 +148,9 @@ function planOf(program: string | Program): Plan {
   return { program: compiled, rest: rest === undefined || rest === "identity" ? rest : { source: compiled.source, body: rest } };
 }
 
-function holdCharsOf(options: SelectOptions): number {
-  const hold = options.holdChars ?? Number(globalThis.process?.env?.HOLD ?? 1 << 16);
-  if (!(hold >= 0)) throw new RangeError(`select: holdChars must be a number >= 0, not ${hold}`);
+function holdBytesOf(options: SelectOptions): number {
+  const hold = options.holdBytes ?? 1 << 16;
+  if (!(hold >= 0)) throw new RangeError(`select: holdBytes must be a number >= 0, not ${hold}`);
   return hold;
 }
 
@@ -157,15 +160,14 @@ class ObjectRun {
   readonly #ledger: Ledger | undefined;
   readonly #selection: Selection;
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
-  readonly #decoder = new TextDecoder();
   #emit: (s: Selected) => void = () => {};
   failure: ObjectError | undefined;
 
-  constructor(object: LogObject, plan: Plan, holdChars: number, ledger: Ledger | undefined) {
+  constructor(object: LogObject, plan: Plan, holdBytes: number, ledger: Ledger | undefined) {
     this.#object = object;
     this.#ledger = ledger;
     this.#reader = object.body.getReader();
-    this.#selection = new Selection(object.name, plan, holdChars, (s) => this.#emit(s));
+    this.#selection = new Selection(object.name, plan, holdBytes, (s) => this.#emit(s));
   }
 
   /** Reads and selects one chunk; false when the object is done (read, or failed). */
@@ -179,10 +181,10 @@ class ObjectRun {
       return false;
     }
     const selection = this.#selection;
-    const text = chunk.done ? this.#decoder.decode() : this.#decoder.decode(chunk.value, { stream: true });
-    if (this.#ledger) this.#ledger.bytes.read += text.length;
-    selection.push(text);
-    if (chunk.done) {
+    if (!chunk.done) {
+      if (this.#ledger) this.#ledger.bytes.read += chunk.value.length;
+      selection.push(chunk.value);
+    } else {
       selection.end();
       if (this.#ledger) this.#ledger.objects.read++;
     }
@@ -217,29 +219,29 @@ class Selection implements RecordsSink {
   /** A syntax error or an unanswerable duplicate Records: nothing more is read. */
   stopped = false;
   readonly #name: string;
-  readonly #holdChars: number;
+  readonly #holdBytes: number;
   readonly #emit: (s: Selected) => void;
   readonly #splitter: RecordsSplitter;
   #position = 0;
   // the current top-level value
   #held: Output[] = [];
-  #heldChars = 0;
+  #heldBytes = 0;
   #streamed = 0;
   #streaming = false;
   #pending: { error: unknown } | undefined;
   #recordsSeen = false;
   #recordsValue: { text: string; flags: number } | undefined;
 
-  constructor(name: string, plan: Plan, holdChars: number, emit: (s: Selected) => void) {
+  constructor(name: string, plan: Plan, holdBytes: number, emit: (s: Selected) => void) {
     this.#name = name;
     this.plan = plan;
-    this.#holdChars = holdChars;
+    this.#holdBytes = holdBytes;
     this.#emit = emit;
     this.#splitter = new RecordsSplitter(this, { records: plan.rest !== undefined });
   }
 
-  push(text: string): void {
-    if (!this.stopped) this.#guard(() => this.#splitter.push(text));
+  push(bytes: Uint8Array): void {
+    if (!this.stopped) this.#guard(() => this.#splitter.push(bytes));
   }
 
   end(): void {
@@ -248,13 +250,14 @@ class Selection implements RecordsSink {
     if (!this.stopped && this.#splitter.values === 0) this.#stop(new SyntaxError("empty: no JSON value"));
   }
 
-  record(text: string, flags: number): void {
+  record(bytes: Uint8Array, flags: number, text: string | undefined): void {
     if (this.#pending) return;
     const rest = this.plan.rest!;
-    if (rest === "identity") return this.#output(new Output(text, this.#name, UNPARSED, flags));
+    if (rest === "identity") return this.#output(new Output(this.#name, bytes, text, UNPARSED, flags));
+    text ??= decoder.decode(bytes);
     const value = parse(text, flags);
     try {
-      forEachOutput(rest, value, (out) => this.#output(new Output(out === value ? text : dumpValue(out), this.#name, out, 0)));
+      forEachOutput(rest, value, (out) => this.#output(out === value ? new Output(this.#name, bytes, text, value, flags) : derived(this.#name, out)));
     } catch (error) {
       this.#pending = { error };
     }
@@ -265,38 +268,41 @@ class Selection implements RecordsSink {
       // jq keeps the last of duplicate keys: what the earlier Records gave is dropped
       if (this.#streamed) {
         throw new DuplicateRecords(
-          `a second "Records" member, after ${this.#streamed} outputs of the first went out (more than ${this.#holdChars} characters stream): jq would output only the last one's`,
+          `a second "Records" member, after ${this.#streamed} outputs of the first went out (more than ${this.#holdBytes} bytes stream): jq would output only the last one's`,
         );
       }
       this.#held = [];
-      this.#heldChars = 0;
+      this.#heldBytes = 0;
       this.#pending = undefined;
       this.#recordsValue = undefined;
     }
     this.#recordsSeen = true;
   }
 
-  recordsValue(text: string, flags: number): void {
-    this.#recordsValue = { text, flags };
+  recordsValue(bytes: Uint8Array, flags: number, text: string | undefined): void {
+    this.#recordsValue = { text: text ?? decoder.decode(bytes), flags };
   }
 
   objectEnd(): void {
     // `.Records[] | …` on what Records was: no member is null, a non-array is iterated (or not) by jq's rules
     if (!this.#pending && (!this.#recordsSeen || this.#recordsValue)) {
       const records = this.#recordsValue ? parse(this.#recordsValue.text, this.#recordsValue.flags) : null;
-      this.#evaluate(this.#recordsSeen ? { Records: records } : {}, undefined);
+      this.#evaluate(this.#recordsSeen ? { Records: records } : {});
     }
     this.#endValue();
   }
 
-  value(text: string, flags: number): void {
-    this.#evaluate(parse(text, flags), text);
+  value(bytes: Uint8Array, flags: number, text: string | undefined): void {
+    text ??= decoder.decode(bytes);
+    const input = parse(text, flags);
+    this.#evaluate(input, new Output(this.#name, bytes, text, input, flags));
     this.#endValue();
   }
 
-  #evaluate(input: unknown, text: string | undefined): void {
+  /** The whole program on `input`; `whole` is the output to hand on when the program outputs the input itself. */
+  #evaluate(input: unknown, whole?: Output): void {
     try {
-      forEachOutput(this.plan.program, input, (out) => this.#output(new Output(out === input && text !== undefined ? text : dumpValue(out), this.#name, out, 0)));
+      forEachOutput(this.plan.program, input, (out) => this.#output(out === input && whole ? whole : derived(this.#name, out)));
     } catch (error) {
       this.#pending = { error };
     }
@@ -305,8 +311,8 @@ class Selection implements RecordsSink {
   #output(output: Output): void {
     if (this.#streaming) return this.#send(output);
     this.#held.push(output);
-    this.#heldChars += output.text.length;
-    if (this.#heldChars > this.#holdChars) {
+    this.#heldBytes += output.size;
+    if (this.#heldBytes > this.#holdBytes) {
       this.#streaming = true;
       this.#flush();
     }
@@ -321,7 +327,7 @@ class Selection implements RecordsSink {
   #flush(): void {
     const held = this.#held;
     this.#held = [];
-    this.#heldChars = 0;
+    this.#heldBytes = 0;
     for (const output of held) this.#send(output);
   }
 
@@ -347,7 +353,7 @@ class Selection implements RecordsSink {
   /** Nothing of the current value goes out (unless it already streamed), and nothing more is read. */
   #stop(error: unknown): void {
     this.#held = [];
-    this.#heldChars = 0;
+    this.#heldBytes = 0;
     this.errors.push(error);
     this.stopped = true;
   }
@@ -356,27 +362,48 @@ class Selection implements RecordsSink {
 class DuplicateRecords extends Error {}
 
 const UNPARSED: unique symbol = Symbol("unparsed");
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
-/** A Selected whose value is parsed from its text when first read. */
+/** A Selected with what it has of bytes, text and value; the rest is derived on first use. */
 class Output implements Selected {
   position = 0;
+  readonly object: string;
+  #bytes: Uint8Array | undefined;
+  #text: string | undefined;
   #value: unknown;
   readonly #flags: number;
 
-  constructor(
-    readonly text: string,
-    readonly object: string,
-    value: unknown,
-    flags: number,
-  ) {
+  constructor(object: string, bytes: Uint8Array | undefined, text: string | undefined, value: unknown, flags: number) {
+    this.object = object;
+    this.#bytes = bytes;
+    this.#text = text;
     this.#value = value;
     this.#flags = flags;
+  }
+
+  get bytes(): Uint8Array {
+    return (this.#bytes ??= encoder.encode(this.#text!));
+  }
+
+  get text(): string {
+    return (this.#text ??= decoder.decode(this.#bytes!));
   }
 
   get value(): unknown {
     if (this.#value === UNPARSED) this.#value = parse(this.text, this.#flags);
     return this.#value;
   }
+
+  /** About its size in bytes, for holding. */
+  get size(): number {
+    return this.#bytes?.length ?? this.#text!.length;
+  }
+}
+
+/** An output the program made (not a record as delivered): printed as jq prints it. */
+function derived(object: string, value: unknown): Output {
+  return new Output(object, undefined, dumpValue(value), value, 0);
 }
 
 /** A value from text the splitter wrote (JSON, keys unique): in document key order where JavaScript would differ. */

@@ -6,19 +6,27 @@ import { hostileObject, hostileValue, Rng } from "../../support/hostile-json.ts"
 
 type Event = [string, ...unknown[]];
 
-/** Everything the splitter tells its sink, and how it ended. */
-function events(chunks: string[], records = true): { events: Event[]; error?: string } {
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Everything the splitter tells its sink (bytes as text, checked to be UTF-8), and how it ended. */
+function events(chunks: (string | Uint8Array)[], records = true): { events: Event[]; error?: string } {
   const log: Event[] = [];
+  const text = (bytes: Uint8Array, known: string | undefined) => {
+    const decoded = decoder.decode(bytes);
+    if (known !== undefined) assert.equal(known, decoded, "the text handed on is the bytes'");
+    return decoded;
+  };
   const sink: RecordsSink = {
-    record: (text, flags) => log.push(["record", text, flags & (DUPLICATE_KEY | INTEGER_KEY)]),
+    record: (bytes, flags, known) => log.push(["record", text(bytes, known), flags & (DUPLICATE_KEY | INTEGER_KEY)]),
     recordsMember: () => log.push(["recordsMember"]),
-    recordsValue: (text) => log.push(["recordsValue", text]),
+    recordsValue: (bytes, _, known) => log.push(["recordsValue", text(bytes, known)]),
     objectEnd: () => log.push(["objectEnd"]),
-    value: (text) => log.push(["value", text]),
+    value: (bytes, _, known) => log.push(["value", text(bytes, known)]),
   };
   const splitter = new RecordsSplitter(sink, { records });
   try {
-    for (const chunk of chunks) splitter.push(chunk);
+    for (const chunk of chunks) splitter.push(typeof chunk === "string" ? encoder.encode(chunk) : chunk);
     splitter.end();
   } catch (error) {
     assert.ok(error instanceof JsonSyntaxError, `a JsonSyntaxError, not ${String(error)}`);
@@ -87,6 +95,22 @@ describe("RecordsSplitter: records as jq -c prints them", () => {
   });
 });
 
+describe("RecordsSplitter: bytes", () => {
+  test("bytes that are not UTF-8 become U+FFFD, as jq reads them; a byte order mark at the start is skipped", () => {
+    const bad = new Uint8Array([...encoder.encode('\ufeff{"Records":[{"s":"'), 0xff, 0xfe, 0x61, 0xc3, ...encoder.encode('"},{"é":"ok"}]}')]);
+    assert.deepEqual(events([bad]).events, [["recordsMember"], ["record", '{"s":"\ufffd\ufffda\ufffd"}', 0], ["record", '{"é":"ok"}', 0], ["objectEnd"]]);
+    assert.equal(events([encoder.encode(' \ufeff{"Records":[]}')]).error, "Invalid numeric literal at line 1, column 5"); // jq's words and place
+  });
+
+  test("a record that is valid UTF-8 is handed on as the very bytes delivered", () => {
+    const input = encoder.encode('{"Records":[{"a":"é😀\\u00e9"}]}');
+    let seen: Uint8Array | undefined;
+    new RecordsSplitter({ record: (b) => (seen = b), recordsMember() {}, recordsValue() {}, objectEnd() {}, value() {} }).push(input);
+    assert.equal(seen!.buffer, input.buffer, "a view into the input");
+    assert.equal(decoder.decode(seen!), '{"a":"é😀\\u00e9"}');
+  });
+});
+
 describe("RecordsSplitter: streaming", () => {
   const corpus = (() => {
     const rng = new Rng(11);
@@ -104,31 +128,32 @@ describe("RecordsSplitter: streaming", () => {
     return out;
   })();
 
-  test("the same events and the same error whatever the chunks: cuts in two, and random chunkings", () => {
+  test("the same events and the same error whatever the chunks: cuts in two (inside UTF-8 characters too), and random chunkings", () => {
     const rng = new Rng(12);
-    for (const text of corpus) {
+    for (const source of corpus) {
+      const text = encoder.encode(source);
       const whole = events([text]);
-      // every cut of short texts; 300 seeded cuts of longer ones
+      // every cut of short inputs; 300 seeded cuts of longer ones
       const cuts = text.length <= 300 ? Array.from({ length: text.length + 1 }, (_, k) => k) : Array.from({ length: 300 }, () => rng.int(text.length + 1));
-      for (const cut of cuts) assert.deepEqual(events([text.slice(0, cut), text.slice(cut)]), whole, `${JSON.stringify(text)} cut at ${cut}`);
+      for (const cut of cuts) assert.deepEqual(events([text.subarray(0, cut), text.subarray(cut)]), whole, `${JSON.stringify(source)} cut at byte ${cut}`);
       for (let n = 0; n < 5; n++) {
-        const chunks: string[] = [];
+        const chunks: Uint8Array[] = [];
         for (let at = 0; at < text.length; ) {
           const size = 1 + rng.int(8);
-          chunks.push(text.slice(at, at + size));
+          chunks.push(text.subarray(at, at + size));
           at += size;
         }
-        assert.deepEqual(events(chunks), whole, `${JSON.stringify(text)} in ${chunks.length} chunks`);
+        assert.deepEqual(events(chunks), whole, `${JSON.stringify(source)} in ${chunks.length} chunks`);
       }
     }
   });
 
   test("records go out as their bytes arrive: an object that never ends still yields its records", () => {
     const seen: string[] = [];
-    const sink = { record: (t: string) => seen.push(t), recordsMember() {}, recordsValue() {}, objectEnd() {}, value() {} };
+    const sink = { record: (b: Uint8Array) => seen.push(decoder.decode(b)), recordsMember() {}, recordsValue() {}, objectEnd() {}, value() {} };
     const splitter = new RecordsSplitter(sink);
-    splitter.push('{"Records":[');
-    for (let i = 0; i < 10_000; i++) splitter.push(`{"eventID":"${i}","n":${i}},`);
+    splitter.push(encoder.encode('{"Records":['));
+    for (let i = 0; i < 10_000; i++) splitter.push(encoder.encode(`{"eventID":"${i}","n":${i}},`));
     assert.equal(seen.length, 10_000);
     assert.equal(seen[9_999], '{"eventID":"9999","n":9999}');
   });
@@ -143,9 +168,9 @@ describe("RecordsSplitter: streaming", () => {
     try {
       const big = `{"a":[${Array.from({ length: 100_000 }, (_, i) => `"${i}"`).join(",")}]}`;
       const seen: string[] = [];
-      const splitter = new RecordsSplitter({ record: (t) => seen.push(t), recordsMember() {}, recordsValue() {}, objectEnd() {}, value() {} });
-      const text = `{"Records":[${big},{"b":1}]}`;
-      for (let at = 0; at < text.length; at += 1000) splitter.push(text.slice(at, at + 1000));
+      const splitter = new RecordsSplitter({ record: (b) => seen.push(decoder.decode(b)), recordsMember() {}, recordsValue() {}, objectEnd() {}, value() {} });
+      const text = encoder.encode(`{"Records":[${big},{"b":1}]}`);
+      for (let at = 0; at < text.length; at += 1000) splitter.push(text.subarray(at, at + 1000));
       splitter.end();
       assert.deepEqual(seen, [big, '{"b":1}']);
       assert.ok(calls < 30, `${calls} scans for ${Math.ceil(text.length / 1000)} chunks`);
@@ -156,10 +181,10 @@ describe("RecordsSplitter: streaming", () => {
 
   test("push after end is refused; end twice is harmless", () => {
     const splitter = new RecordsSplitter({ record() {}, recordsMember() {}, recordsValue() {}, objectEnd() {}, value() {} });
-    splitter.push("{}");
+    splitter.push(encoder.encode("{}"));
     splitter.end();
     splitter.end();
-    assert.throws(() => splitter.push("1"), /push after end/);
+    assert.throws(() => splitter.push(encoder.encode("1")), /push after end/);
     assert.equal(splitter.values, 1);
   });
 });

@@ -127,9 +127,9 @@ function objectOf(name: string, text: string): LogObject {
   return { name, body: new Blob([text]).stream() };
 }
 
-async function collect(objects: LogObject[], program?: string, ledger?: Ledger, holdChars?: number): Promise<Selected[]> {
+async function collect(objects: LogObject[], program?: string, ledger?: Ledger, holdBytes?: number): Promise<Selected[]> {
   const out: Selected[] = [];
-  for await (const s of iterate(streamOf(objects).pipeThrough(select(program, { ledger, holdChars })))) out.push(s);
+  for await (const s of iterate(streamOf(objects).pipeThrough(select(program, { ledger, holdBytes })))) out.push(s);
   return out;
 }
 
@@ -265,7 +265,7 @@ describe("select(): streaming", () => {
 
   test("records flow while the object is still arriving; reading stays just ahead of the consumer", async () => {
     const source = endless();
-    const reader = streamOf([source.object]).pipeThrough(select(".Records[]", { holdChars: 0 })).getReader();
+    const reader = streamOf([source.object]).pipeThrough(select(".Records[]", { holdBytes: 0 })).getReader();
     for (let i = 0; i < 5000; i++) {
       const { value } = await reader.read();
       assert.equal(JSON.parse(value!.text).eventID, String(i));
@@ -275,7 +275,7 @@ describe("select(): streaming", () => {
     assert.ok(source.cancelled(), "cancelling the records cancels the object's body");
   });
 
-  test("past holdChars outputs stream, and an error later in the value fails the object after them", async () => {
+  test("past holdBytes outputs stream, and an error later in the value fails the object after them", async () => {
     const ledger = new Ledger();
     const text = `{"Records":[${Array.from({ length: 50 }, (_, i) => `{"i":${i}}`).join(",")}],"x":nope}`;
     const selected = await collect([objectOf("s3://b/late.json.gz", text), objectOf("s3://b/ok.json.gz", '{"Records":[{"ok":1}]}')], undefined, ledger, 100);
@@ -285,7 +285,7 @@ describe("select(): streaming", () => {
     assert.match(ledger.failures[0]!.reason, /^not valid JSON \(Invalid literal at line 1, column \d+\)$/);
   });
 
-  test("duplicate Records past holdChars: the object fails, saying jq would keep only the last", async () => {
+  test("duplicate Records past holdBytes: the object fails, saying jq would keep only the last", async () => {
     const ledger = new Ledger();
     const first = Array.from({ length: 50 }, (_, i) => `{"i":${i}}`).join(",");
     await collect([objectOf("dup.json", `{"Records":[${first}],"Records":[{"last":1}]}`)], undefined, ledger, 100);
