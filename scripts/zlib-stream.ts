@@ -78,10 +78,15 @@ export const zlibStream: Decompress = (gzip) => {
   );
 };
 
-/** All at once, on the thread pool (the main thread splits the previous object meanwhile). */
+/**
+ * All at once, on the thread pool (the main thread splits the previous object meanwhile), into one buffer sized
+ * from the gzip trailer's ISIZE (the last member's length; more buffers only if that was not all of it).
+ */
 function inflate(input: Uint8Array): Promise<Uint8Array> {
+  const isize = input.length >= 18 ? new DataView(input.buffer, input.byteOffset + input.length - 4, 4).getUint32(0, true) : 0;
+  const chunkSize = Math.min(SYNC_OUTPUT_LIMIT, Math.max(CHUNK, isize + 64));
   return new Promise((resolve, reject) =>
-    gunzip(input, { maxOutputLength: SYNC_OUTPUT_LIMIT, chunkSize: 4 * CHUNK }, (error, out) => (error ? reject(error) : resolve(new Uint8Array(out.buffer, out.byteOffset, out.length)))),
+    gunzip(input, { maxOutputLength: SYNC_OUTPUT_LIMIT, chunkSize }, (error, out) => (error ? reject(error) : resolve(new Uint8Array(out.buffer, out.byteOffset, out.length)))),
   );
 }
 

@@ -48,7 +48,7 @@ export interface SplitterOptions {
 export class RecordsSplitter {
   readonly #sink: RecordsSink;
   readonly #records: boolean;
-  readonly #scanner = new JsonScanner();
+  readonly #scanner = SCANNER;
   #buffer: Uint8Array = new Uint8Array(0);
   #pos = 0;
   #state: number = START;
@@ -329,6 +329,9 @@ export class RecordsSplitter {
     return new JsonSyntaxError(`${error.message} at line ${line}, column ${at - lastNewline}`, at);
   }
 }
+
+/** One scanner for every splitter: a scan is one synchronous call, and its stacks are worth keeping. */
+const SCANNER = new JsonScanner();
 
 /** Values cut by a chunk's end up to this long are finished on a bridge; longer ones gather whole chunks. */
 const BRIDGE = 4096;
