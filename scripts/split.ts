@@ -65,7 +65,7 @@ await main("split", async () => {
   const out = new Output();
   let records = 0;
   const unzipped = objects.pipeThrough(
-    // two objects ahead: their files are read and inflated (on the thread pool) while this one is split
+    // two objects ahead: large ones are inflated on the thread pool while this one is split
     new TransformStream({ transform: (o, c) => c.enqueue({ name: o.name, body: gunzipBody({ ...o, transportDecoded: true }, zlibStream) }) }, undefined, { highWaterMark: 2 }),
   );
   const lines = new Lines(out);

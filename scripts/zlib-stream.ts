@@ -1,11 +1,12 @@
 /**
  * gunzip with zlib, streaming: the fast path for lib/streams/gunzip.ts (`Decompress`) under Node, and under Deno,
  * whose node:zlib is also faster than its DecompressionStream; memory stays bounded whatever the object's size.
- * zlib runs on libuv's thread pool, so the main thread splits records meanwhile. Small objects (up to 512 KiB of
- * gzip and 4 MiB of output) are inflated in one call, which is fastest; larger ones as they arrive, with
- * backpressure. Output goes on in 16 KiB pieces: fewer bytes are held at any moment, so fewer outlive a garbage
- * collection (measured: 64 KiB pieces cost Deno 100 MB more RSS on a 1 GB object). Concatenated gzip members are
- * read as `gzip -d` reads them.
+ * Small objects (up to 512 KiB of gzip and 4 MiB of output, which is most CloudTrail files) are inflated in one
+ * call, into one buffer sized from the gzip trailer: measured, that is faster than a trip to the thread pool per
+ * object. Larger ones are inflated as they arrive by zlib on libuv's thread pool, so the main thread splits
+ * records meanwhile, with backpressure. Output goes on in 16 KiB pieces: fewer bytes are held at any moment, so
+ * fewer outlive a garbage collection (measured: 64 KiB pieces cost Deno 100 MB more RSS on a 1 GB object).
+ * Concatenated gzip members are read as `gzip -d` reads them.
  *
  * ```ts
  * import { zlibStream } from "./zlib-stream.ts";
@@ -15,7 +16,7 @@
  * Errors read like platform.ts's: "unexpected end of file" for a truncated member, zlib's message otherwise.
  */
 import { pipeline, Readable } from "node:stream";
-import { createGunzip, gunzip } from "node:zlib";
+import { createGunzip, gunzipSync } from "node:zlib";
 import type { Decompress } from "../lib/streams/gunzip.ts";
 
 /** Inputs up to this size are inflated in one call… */
@@ -48,7 +49,7 @@ export const zlibStream: Decompress = (gzip) => {
         if (ended) {
           const input = concat(head, size);
           try {
-            whole = await inflate(input);
+            whole = inflate(input);
             return;
           } catch (error) {
             if ((error as { code?: string }).code !== "ERR_BUFFER_TOO_LARGE") throw zlibError(error);
@@ -78,16 +79,11 @@ export const zlibStream: Decompress = (gzip) => {
   );
 };
 
-/**
- * All at once, on the thread pool (the main thread splits the previous object meanwhile), into one buffer sized
- * from the gzip trailer's ISIZE (the last member's length; more buffers only if that was not all of it).
- */
-function inflate(input: Uint8Array): Promise<Uint8Array> {
+/** All at once, into one buffer sized from the gzip trailer's ISIZE (the last member's length; more if not all). */
+function inflate(input: Uint8Array): Uint8Array {
   const isize = input.length >= 18 ? new DataView(input.buffer, input.byteOffset + input.length - 4, 4).getUint32(0, true) : 0;
-  const chunkSize = Math.min(SYNC_OUTPUT_LIMIT, Math.max(CHUNK, isize + 64));
-  return new Promise((resolve, reject) =>
-    gunzip(input, { maxOutputLength: SYNC_OUTPUT_LIMIT, chunkSize }, (error, out) => (error ? reject(error) : resolve(new Uint8Array(out.buffer, out.byteOffset, out.length)))),
-  );
+  const out = gunzipSync(input, { maxOutputLength: SYNC_OUTPUT_LIMIT, chunkSize: Math.min(SYNC_OUTPUT_LIMIT, Math.max(CHUNK, isize + 64)) });
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
 /** zlib on the thread pool over the bytes read so far and the rest of the input. */
