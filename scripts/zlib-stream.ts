@@ -15,7 +15,6 @@
  *
  * Errors read like platform.ts's: "unexpected end of file" for a truncated member, zlib's message otherwise.
  */
-import { pipeline, Readable } from "node:stream";
 import { createGunzip, gunzipSync } from "node:zlib";
 import type { Decompress } from "../lib/streams/gunzip.ts";
 
@@ -86,20 +85,49 @@ function inflate(input: Uint8Array): Uint8Array {
   return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
-/** zlib on the thread pool over the bytes read so far and the rest of the input. */
+/** zlib on the thread pool over the bytes read so far and the rest of the input, `CHUNK` bytes at a time. */
 function inflating(head: Uint8Array[], rest: ReadableStreamDefaultReader<Uint8Array> | undefined): ReadableStream<Uint8Array> {
-  async function* input(): AsyncGenerator<Uint8Array> {
-    yield* head;
-    if (!rest) return;
-    for (;;) {
-      const { done, value } = await rest.read();
-      if (done) return;
-      yield value;
-    }
-  }
   const gunzip = createGunzip({ chunkSize: CHUNK });
-  pipeline(Readable.from(input(), { objectMode: false }), gunzip, () => {}); // an input error destroys gunzip with it
-  return Readable.toWeb(gunzip) as unknown as ReadableStream<Uint8Array>;
+  let failed: unknown;
+  const feed = async () => {
+    const write = async (chunk: Uint8Array) => {
+      if (!gunzip.write(chunk)) await new Promise<void>((resolve) => gunzip.once("drain", resolve));
+    };
+    try {
+      for (const chunk of head) await write(chunk);
+      for (;;) {
+        const next = await rest?.read();
+        if (!next || next.done) break;
+        await write(next.value);
+      }
+      gunzip.end();
+    } catch (error) {
+      failed = error;
+      gunzip.destroy(error as Error);
+    }
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        gunzip.on("data", (out: Uint8Array) => {
+          controller.enqueue(new Uint8Array(out.buffer, out.byteOffset, out.length));
+          if ((controller.desiredSize ?? 0) <= 0) gunzip.pause();
+        });
+        gunzip.on("end", () => controller.close());
+        gunzip.on("error", (error) => controller.error(failed ?? error));
+        gunzip.pause();
+        void feed();
+      },
+      pull() {
+        gunzip.resume();
+      },
+      async cancel(reason) {
+        gunzip.destroy();
+        await rest?.cancel(reason).catch(() => {});
+      },
+    },
+    { highWaterMark: 4 },
+  );
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {
