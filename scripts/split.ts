@@ -12,7 +12,8 @@ import { gunzipBody } from "../lib/streams/gunzip.ts";
 import { DEFAULT_PROGRAM, selectEach, type Selected } from "../lib/streams/select.ts";
 import { main, plural, printFailures, programOf } from "./common.ts";
 import { streamedFileObjects } from "./file-stream.ts";
-import { args, env, listFiles, Output, runtime, stdin } from "./platform.ts";
+import { LineWriter } from "./line-writer.ts";
+import { args, env, listFiles, Output, stdin } from "./platform.ts";
 import { zlibStream } from "./zlib-stream.ts";
 
 const FLAGS = { select: { env: "", flag: "--select", help: `jq program (default ${DEFAULT_PROGRAM})` } };
@@ -22,35 +23,6 @@ Prints one JSON record per line (the blog's \`jq -c .Records[]\`). With no FILE,
 Supported jq: . .a .a.b ."a b" .["a"] .[] .a[] .[n] ? | , ( ) select() == != < <= > >= and or not
 empty, and string, number, boolean and null literals. .json and .json.gz files are both read.`;
 
-/** Lines copied into 64 KiB buffers, written as bytes: records go from input to output without being decoded. */
-class Lines {
-  #buffer = new Uint8Array(LINES_BUFFER);
-  #used = 0;
-  #pending: Uint8Array[] = [];
-  constructor(private readonly out: Output) {}
-
-  /** Adds a line; true when the buffers should be flushed before the next. */
-  add(line: Uint8Array): boolean {
-    if (this.#used + line.length + 1 > this.#buffer.length) {
-      if (this.#used) this.#pending.push(this.#buffer.subarray(0, this.#used));
-      this.#buffer = new Uint8Array(Math.max(LINES_BUFFER, line.length + 1)); // the full one may still be on its way out
-      this.#used = 0;
-    }
-    this.#buffer.set(line, this.#used);
-    this.#used += line.length;
-    this.#buffer[this.#used++] = 10;
-    return this.#pending.length > 0;
-  }
-
-  async flush(): Promise<void> {
-    if (this.#used) this.#pending.push(this.#buffer.subarray(0, this.#used));
-    this.#buffer = new Uint8Array(LINES_BUFFER);
-    this.#used = 0;
-    for (const chunk of this.#pending.splice(0)) await this.out.bytes(chunk);
-  }
-}
-
-const LINES_BUFFER = 1 << 16;
 const CLOSED = new Error("stdout closed");
 const encoder = new TextEncoder();
 
@@ -68,7 +40,7 @@ await main("split", async () => {
     // two objects ahead: large ones are inflated on the thread pool while this one is split
     new TransformStream({ transform: (o, c) => c.enqueue({ name: o.name, body: gunzipBody({ ...o, transportDecoded: true }, zlibStream) }) }, undefined, { highWaterMark: 2 }),
   );
-  const lines = new Lines(out);
+  const lines = new LineWriter(out);
   let full = false;
   const each = (record: Selected) => {
     if (lines.add(record.bytes ?? encoder.encode(record.text))) full = true;
