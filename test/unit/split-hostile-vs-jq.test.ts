@@ -23,7 +23,7 @@ import { assertSameJsonLine } from "../support/json-keys.ts";
 import { repoRoot } from "../support/stack.ts";
 
 const run = promisify(execFile);
-const FILES = 120;
+const FILES = 60;
 const PROGRAMS = [".Records[]", '.Records[] | select(.eventName != "b") | .eventID', "."];
 
 interface HostileFile {
@@ -101,8 +101,8 @@ for (const source of PROGRAMS) {
       outputs += ours.length;
       failures += +(error !== undefined);
     });
-    assert.ok(outputs > FILES, `the files have outputs (${outputs})`);
-    assert.ok(failures > 5 && failures < FILES / 2, `some files fail, most do not (${failures})`);
+    assert.ok(outputs > FILES / 2, `the files have outputs (${outputs})`);
+    assert.ok(failures > 3 && failures < FILES / 2, `some files fail, most do not (${failures})`);
   });
 }
 

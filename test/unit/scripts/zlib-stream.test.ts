@@ -41,8 +41,7 @@ describe("zlibStream", () => {
     const noise = new Uint8Array(SYNC_INPUT_LIMIT * 2).map(() => rng.int(256));
     for (const json of [new Uint8Array(0), randomJson(rng, 100), randomJson(rng, 300_000), noise]) {
       const gz = gzipSync(json);
-      for (const size of [1, 7, 1 << 16]) {
-        if (size === 1 && gz.length > 100_000) continue;
+      for (const size of gz.length < 10_000 ? [1, 7, 1 << 16] : [4096, 1 << 16]) {
         const { bytes, largest } = await inflate(gz, size);
         assert.ok(Buffer.from(bytes).equals(gunzipSync(gz)), `${json.length} bytes, gzip in chunks of ${size}: ${bytes.length} bytes out`);
         assert.ok(largest <= 1 << 14, `pieces of at most 16 KiB (${largest})`);
