@@ -4,19 +4,20 @@
  *
  * ```ts
  * objects.pipeThrough(gunzip()).pipeThrough(select(".Records[]", { ledger })).pipeThrough(toBulk({ indexPrefix: "cloudtrail" }))
+ * await selectEach(objects, ".Records[]", (record) => write(record.bytes!), { ledger });   // no stream per record
  * ```
  *
  * For `.Records[]` and `.Records[] | …` the records are streamed (cloudtrail/records.ts): an object of any size
- * takes the memory of one record, and a record that is itself an output goes out with its delivered text
- * (numbers as delivered; whitespace and duplicate keys written as `jq -c` writes them), parsed only if someone
- * reads its `value`. Any other program, or a top-level value that is not an object, is evaluated on the whole
- * value, as jq does.
+ * takes the memory of one record, and a record that is itself an output goes out as its delivered bytes (numbers
+ * as delivered; whitespace, duplicate keys and bytes that are not UTF-8 written as `jq -c` writes them), decoded
+ * and parsed only if someone reads its `text` or `value`. Any other program, or a top-level value that is not an
+ * object, is evaluated on the whole value, as jq does.
  *
  * Errors, as jq has them: an object that is not JSON, or that fails the program (no `Records` array), is reported
  * with its name (in the ledger, or as an ObjectError ending the stream when there is none). A runtime error stops
  * that top-level value after the outputs before it; the next values still run. A value that is not JSON outputs
  * nothing, as jq parses a value whole before it runs the program: outputs are held until their value is complete,
- * up to `holdChars` (1 MiB). Past that they stream, and an error later in the value still fails the object, after
+ * up to `holdBytes` (64 KiB). Past that they stream, and an error later in the value still fails the object, after
  * its earlier records went out (each is valid JSON on its own).
  */
 import { dumpValue } from "../jq/dump.ts";
