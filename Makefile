@@ -91,7 +91,7 @@ fuzz: node_modules
 	$(STANDALONE) $(TEST) test/integration/mapping-fuzz.test.ts
 
 # Speed and memory against the blog's gzip | jq pipeline, measured side by side (not part of make test).
-# RECORDS=N reaches bench/split.ts through the environment.
+# RECORDS, RUNS, BIG_MB and SEARCH_PORT reach the script through the environment, never through the shell.
 bench: node_modules
 	$(TSX) bench/split.ts
 

@@ -9,9 +9,9 @@
 import { readConfig, usage } from "../lib/config.ts";
 import { Ledger } from "../lib/ledger.ts";
 import { gunzipBody } from "../lib/streams/gunzip.ts";
-import { iterate } from "../lib/streams/log-object.ts";
-import { DEFAULT_PROGRAM, select } from "../lib/streams/select.ts";
+import { DEFAULT_PROGRAM, selectEach, type Selected } from "../lib/streams/select.ts";
 import { main, plural, programOf } from "./common.ts";
+import { LineWriter } from "./line-writer.ts";
 import { args, decompress, env, fileObjects, listFiles, Output, stdin } from "./platform.ts";
 import { OUTPUT, runOutput } from "./progress.ts";
 
@@ -32,6 +32,9 @@ Supported jq (jq 1.6's meaning; anything else is rejected with a message naming 
   split.ts --select '.Records[] | {eventTime, eventName, user: .userIdentity.arn}' work/json
   split.ts --select '.Records[] | select(.eventName | test("^(Create|Delete)"))' work/json`;
 
+const CLOSED = new Error("stdout closed");
+const encoder = new TextEncoder();
+
 await main("split", async () => {
   const { values, help, extra, positionals } = readConfig(OUTPUT, args(), env(), FLAGS);
   if (help) return console.log(usage(HELP, OUTPUT, FLAGS)), 0;
@@ -48,15 +51,25 @@ await main("split", async () => {
   const out = new Output();
   let records = 0;
   const unzipped = objects.pipeThrough(
-    new TransformStream({ transform: (o, c) => c.enqueue({ name: o.name, body: gunzipBody({ ...o, transportDecoded: true }, decompress) }) }),
+    // two objects ahead: large ones are inflated on the thread pool while this one is split
+    new TransformStream({ transform: (o, c) => c.enqueue({ name: o.name, body: gunzipBody({ ...o, transportDecoded: true }, decompress) }) }, undefined, { highWaterMark: 2 }),
   );
+  const lines = new LineWriter(out);
+  let full = false;
+  const each = (record: Selected) => {
+    if (lines.add(record.bytes ?? encoder.encode(record.text))) full = true;
+    records++;
+    ledger.records.read++;
+  };
+  const between = async () => {
+    if (full) (full = false), await lines.flush();
+    if (out.closed) throw CLOSED; // `| head`: stop reading
+  };
   try {
-    for await (const record of iterate(unzipped.pipeThrough(select(program, { ledger })))) {
-      if (out.closed) break;
-      await out.line(record.text);
-      records++;
-      ledger.records.read++;
-    }
+    await selectEach(unzipped, program, each, { ledger, between }).catch((error) => {
+      if (error !== CLOSED) throw error;
+    });
+    await lines.flush();
     await out.flush();
   } finally {
     run.stop();
@@ -66,3 +79,4 @@ await main("split", async () => {
     extra: { program: program.source },
   });
 });
+

@@ -5,6 +5,22 @@ import { Ledger } from "../../../lib/ledger.ts";
 import { iterate, ObjectError, type LogObject } from "../../../lib/streams/log-object.ts";
 import { select, selectFromText, type Selected } from "../../../lib/streams/select.ts";
 import { streamOf } from "../../support/streams.ts";
+import { jqFile } from "../../support/jq-oracle.ts";
+import { keySequences } from "../../support/json-keys.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** `jq -c PROGRAM` on the text, through a file. */
+function jqOn(program: string, text: string) {
+  const dir = mkdtempSync(join(tmpdir(), "trailpost-select-"));
+  try {
+    writeFileSync(join(dir, "x.json"), text);
+    return jqFile(program, join(dir, "x.json"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 
 
@@ -84,10 +100,14 @@ describe("selectFromText", () => {
     assert.match(error.message, /^Cannot iterate over null/);
   });
 
-  test("outputs before a runtime error are emitted first", () => {
-    const { outputs, error } = run(".Records[]", '{"Records":[{"a":1},{"b":2}]}\n{"NoRecords":true}\n{"Records":[{"c":3}]}');
-    assert.deepEqual(outputs.map((o) => o.value), [{ a: 1 }, { b: 2 }]);
+  test("a runtime error stops its value only: the next values still run, as in jq", () => {
+    const text = '{"Records":[{"a":1},{"b":2}]}\n{"NoRecords":true}\n{"Records":[{"c":3}]}';
+    const { outputs, error } = run(".Records[]", text);
+    assert.deepEqual(outputs.map((o) => o.value), [{ a: 1 }, { b: 2 }, { c: 3 }]);
     assert.match((error as Error).message, /Cannot iterate over null/);
+    const jq = jqOn(".Records[]", text);
+    assert.deepEqual(outputs.map((o) => o.text), jq.lines);
+    assert.match(jq.stderr, /Cannot iterate over null/);
   });
 
   test("a runtime error part way through the records of one file, after the good ones", () => {
@@ -107,9 +127,9 @@ function objectOf(name: string, text: string): LogObject {
   return { name, body: new Blob([text]).stream() };
 }
 
-async function collect(objects: LogObject[], program?: string, ledger?: Ledger): Promise<Selected[]> {
+async function collect(objects: LogObject[], program?: string, ledger?: Ledger, holdBytes?: number): Promise<Selected[]> {
   const out: Selected[] = [];
-  for await (const s of iterate(streamOf(objects).pipeThrough(select(program, ledger ? { ledger } : {})))) out.push(s);
+  for await (const s of iterate(streamOf(objects).pipeThrough(select(program, { ledger, holdBytes })))) out.push(s);
   return out;
 }
 
@@ -191,3 +211,103 @@ describe("select() TransformStream", () => {
     });
   });
 });
+
+describe("jq's semantics on the edges of a log file", () => {
+  const cases: [string, string][] = [
+    ["a value that is not JSON outputs nothing, even after its good records", '{"Records":[{"a":1},{"b":2},{"c":3}],"x":nope}'],
+    ["an earlier value's outputs still go out before the broken one", '{"Records":[{"a":1}]} {"Records":[{"b":2},]}'],
+    ["duplicate Records: only the last one's records", '{"Records":[{"first":1}],"x":0,"Records":[{"last":2},{"last":3}]}'],
+    ["a runtime error in a shadowed Records does not count", '{"Records":[1,{"a":1}],"Records":[{"a":2}]}'],
+    ["Records that is an object: its values", '{"Records":{"k1":{"a":1},"0":{"b":2}}}'],
+    ["Records that is a string", '{"Records":"[1]"}'],
+    ["Records that is null, then an array", '{"Records":null,"Records":[{"a":1}]}'],
+    ["an array, then null", '{"Records":[{"a":1}],"Records":null}'],
+    ["no Records at all", '{"records":[{"a":1}]}'],
+    ["a top-level array", '[{"Records":[1]}]'],
+    ["scalars", '1 "x" null true'],
+    ["integer-like keys keep the document's order", '{"Records":[{"b":1,"10":2,"2":3,"a":{"1":[],"0":{"3":1,"2":2}}}]}'],
+  ];
+  for (const program of [".Records[]", ".Records[] | .a", ".Records[] | select(.a != 1)", ".Records[] | .[]?", "."]) {
+    test(`${program}: outputs and errors equal jq's on ${cases.length} files`, () => {
+      for (const [what, text] of cases) {
+        const ours = run(program, text);
+        const jq = jqOn(program, text);
+        assert.deepEqual(ours.outputs.map((o) => JSON.stringify(o.value)), jq.lines.map((l) => JSON.stringify(JSON.parse(l))), `${what}: values`);
+        assert.deepEqual(ours.outputs.map((o) => keysOf(o.text)), jq.lines.map(keysOf), `${what}: key order`);
+        assert.equal(ours.error !== undefined, jq.status !== 0, `${what}: fails as jq does (ours: ${String(ours.error)}, jq: ${jq.stderr.trim()})`);
+        if (jq.stderr.includes("parse error")) assert.ok(ours.error instanceof SyntaxError, `${what}: a syntax error`);
+        else if (ours.error) assert.ok(jq.stderr.includes((ours.error as Error).message), `${what}: jq says ${jq.stderr.trim()}, we say ${(ours.error as Error).message}`);
+      }
+    });
+  }
+});
+
+describe("select(): streaming", () => {
+  /** A body that never ends: `{"Records":[` and then records forever, counting the chunks pulled. */
+  function endless(): { object: LogObject; pulled: () => number; cancelled: () => boolean } {
+    let n = 0;
+    let cancelled = false;
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(c) {
+          const records = Array.from({ length: 100 }, (_, i) => `{"eventID":"${n * 100 + i}","eventTime":"2024-03-04T00:00:00Z"},`).join("");
+          c.enqueue(encoder.encode((n++ === 0 ? '{"Records":[' : "") + records));
+        },
+        cancel() {
+          cancelled = true;
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    return { object: { name: "s3://b/endless.json.gz", body }, pulled: () => n, cancelled: () => cancelled };
+  }
+
+  test("records flow while the object is still arriving; reading stays just ahead of the consumer", async () => {
+    const source = endless();
+    const reader = streamOf([source.object]).pipeThrough(select(".Records[]", { holdBytes: 0 })).getReader();
+    for (let i = 0; i < 5000; i++) {
+      const { value } = await reader.read();
+      assert.equal(JSON.parse(value!.text).eventID, String(i));
+    }
+    assert.ok(source.pulled() <= 50 + 5, `${source.pulled()} chunks of 100 records read for 5,000 records consumed`);
+    await reader.cancel();
+    assert.ok(source.cancelled(), "cancelling the records cancels the object's body");
+  });
+
+  test("past holdBytes outputs stream, and an error later in the value fails the object after them", async () => {
+    const ledger = new Ledger();
+    const text = `{"Records":[${Array.from({ length: 50 }, (_, i) => `{"i":${i}}`).join(",")}],"x":nope}`;
+    const selected = await collect([objectOf("s3://b/late.json.gz", text), objectOf("s3://b/ok.json.gz", '{"Records":[{"ok":1}]}')], undefined, ledger, 100);
+    assert.equal(selected.length, 50 + 1, "the broken object's 50 records went out before the error, then the next object's");
+    assert.deepEqual(selected.at(-1)!.text, '{"ok":1}');
+    assert.equal(ledger.failures[0]!.subject, "s3://b/late.json.gz");
+    assert.match(ledger.failures[0]!.reason, /^not valid JSON \(Invalid literal at line 1, column \d+\)$/);
+  });
+
+  test("duplicate Records past holdBytes: the object fails, saying jq would keep only the last", async () => {
+    const ledger = new Ledger();
+    const first = Array.from({ length: 50 }, (_, i) => `{"i":${i}}`).join(",");
+    await collect([objectOf("dup.json", `{"Records":[${first}],"Records":[{"last":1}]}`)], undefined, ledger, 100);
+    assert.match(ledger.failures[0]!.reason, /second "Records" member, after 50 outputs .* jq would output only the last one's/);
+  });
+
+  test("a record's value is parsed when first read, as JSON.parse or in document key order", async () => {
+    const [a, b] = await collect([objectOf("x.json", '{"Records":[{"b":1,"a":[1.50,{"c":null}]},{"1":"x","0":"y","1":"z"}]}')]);
+    assert.deepEqual(a!.value, { b: 1, a: [1.5, { c: null }] });
+    assert.equal(a!.value, a!.value, "parsed once");
+    assert.equal(b!.text, '{"1":"z","0":"y"}');
+    assert.deepEqual(Object.keys(b!.value as object).sort(), ["0", "1"]);
+  });
+
+  test("objects are counted as read and their characters in bytes.read", async () => {
+    const ledger = new Ledger();
+    await collect([objectOf("a.json", '{"Records":[{"a":1}]}'), objectOf("b.json", '{"Records":[]}')], undefined, ledger);
+    assert.equal(ledger.objects.read, 2);
+    assert.equal(ledger.bytes.read, 21 + 14);
+  });
+});
+
+function keysOf(text: string): string[][] {
+  return keySequences(text);
+}
