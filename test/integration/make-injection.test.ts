@@ -64,7 +64,7 @@ const cases: { variable: string; target: string; others: Record<string, string>;
   { variable: "DATE", target: "ingest", others: {}, message: "DATE must be a calendar day as YYYY-MM-DD", shapes: SHAPES },
   { variable: "FROM", target: "ingest", others: { TO: "2013-12-08" }, message: "FROM must be a calendar day as YYYY-MM-DD", shapes: SHAPES.slice(0, 9) },
   { variable: "TO", target: "ingest", others: { FROM: "2013-12-07" }, message: "TO must be a calendar day as YYYY-MM-DD", shapes: SHAPES.slice(0, 9) },
-  { variable: "RECORDS", target: "bench", others: {}, message: "RECORDS must be a positive whole number", shapes: SHAPES.slice(0, 9) },
+  { variable: "RECORDS", target: "bench", others: {}, message: "RECORDS must be a whole number from 1 to 10,000,000", shapes: SHAPES.slice(0, 9) },
 ];
 
 for (const c of cases) {
@@ -116,5 +116,5 @@ test("make ingest DATE=2013-12-07 still runs the blog end to end", async () => {
 test("make bench RECORDS=0 reaches the benchmark, which refuses it before generating anything", async () => {
   const run = await make(["bench", "RECORDS=0"]);
   assert.equal(run.code, 2, run.stderr);
-  assert.match(run.stderr, /RECORDS must be a positive whole number, not "0"/);
+  assert.match(run.stderr, /RECORDS must be a whole number from 1 to [\d,]+, not "0"/);
 });
