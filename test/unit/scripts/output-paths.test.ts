@@ -57,7 +57,7 @@ for (const script of ["split.ts", "gunzip.ts"]) {
   test(`${script} --out with two inputs of one name: exit 2, both named, nothing written`, () => {
     const dir = mkdtempSync(join(tmpdir(), "trailpost-out-"));
     try {
-      for (const [sub, id] of [["d1", "a"], ["d2", "b"]]) {
+      for (const [sub, id] of [["d1", "a"], ["d2", "b"]] as const) {
         mkdirSync(join(dir, sub, "x"), { recursive: true });
         writeFileSync(join(dir, sub, "x", "log.json.gz"), gzipSync(`{"Records":[{"eventID":"${id}"}]}`));
       }
