@@ -32,8 +32,10 @@ export interface IndexOptions extends Omit<BulkWriterOptions, "ledger" | "deadLe
 
 /** Indexes every record, then refreshes the indices it touched so that counts and searches see them. */
 export async function indexRecords(records: ReadableStream<Indexable>, client: SearchClient, options: IndexOptions): Promise<void> {
-  const batches = records.pipeThrough(toBulk({ indexPrefix: options.indexPrefix, ledger: options.ledger, deadLetter: options.deadLetter, maxBytes: options.maxBytes }));
-  await (options.batches ? batches.pipeThrough(options.batches) : batches).pipeTo(bulkWriter(client, options));
+  const bulk = { indexPrefix: options.indexPrefix, ledger: options.ledger, deadLetter: options.deadLetter, maxBytes: options.maxBytes };
+  // with no stage in between, documents are kept as bytes only, from the moment they are made
+  const batches = options.batches ? records.pipeThrough(toBulk(bulk)).pipeThrough(options.batches) : records.pipeThrough(toBulk({ ...bulk, encode: true }));
+  await batches.pipeTo(bulkWriter(client, options));
   const touched = [...options.ledger.perIndex.keys()];
   for (let i = 0; i < touched.length; i += 50) {
     await client.request("POST", `/${touched.slice(i, i + 50).map(encodeURIComponent).join(",")}/_refresh`);
