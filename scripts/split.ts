@@ -10,12 +10,15 @@ import { readConfig, usage } from "../lib/config.ts";
 import { Ledger } from "../lib/ledger.ts";
 import { gunzipBody } from "../lib/streams/gunzip.ts";
 import { DEFAULT_PROGRAM, selectEach, type Selected } from "../lib/streams/select.ts";
+import { ObjectPool } from "../lib/parallel/pool.ts";
+import { OrderedLines, SPLIT_BUNDLE_BYTES } from "../lib/parallel/split-job.ts";
 import { main, plural, programOf } from "./common.ts";
 import { LineWriter } from "./line-writer.ts";
 import { args, decompress, env, fileObjects, listFiles, Output, stdin } from "./platform.ts";
-import { OUTPUT, runOutput } from "./progress.ts";
+import { fileSizes, OUTPUT, runOutput } from "./progress.ts";
+import { spawnWorker, workerCount, WORKERS_FLAG } from "./workers.ts";
 
-const FLAGS = { select: { env: "", flag: "--select", help: `jq program (default ${DEFAULT_PROGRAM})` } };
+const FLAGS = { select: { env: "", flag: "--select", help: `jq program (default ${DEFAULT_PROGRAM})` }, workers: WORKERS_FLAG };
 const HELP = `usage: split.ts [--select PROGRAM] [FILE|DIR ...]
 
 Prints one JSON record per line (the blog's \`jq -c .Records[]\`), or, with --select, each output of a jq
@@ -49,6 +52,36 @@ await main("split", async () => {
   const run = runOutput("split", values, ledger, "records", "stderr");
   run.start();
   const out = new Output();
+  const workers = fromStdin ? 0 : Math.min(files.length, await workerCount(extra.workers, { bytes: fileSizes(files), objects: files.length }));
+  if (workers) {
+    // whole files to worker threads; their lines come back and are written in the files' order
+    let pool: ObjectPool | undefined = undefined;
+    const ordered = new OrderedLines(async (bytes) => {
+      await out.bytes(bytes);
+      if (out.closed) pool?.stop(); // `| head`: stop reading
+    });
+    pool = new ObjectPool({
+      spawn: spawnWorker,
+      workers,
+      job: "split",
+      config: { program: program.source },
+      ledger,
+      bundleBytes: SPLIT_BUNDLE_BYTES,
+      onResult: (r) => ordered.result(r),
+      onDone: (seq) => ordered.done(seq),
+    });
+    try {
+      await pool.run(objects);
+      await ordered.settled;
+      await out.flush();
+    } finally {
+      run.stop();
+    }
+    return run.end(ledger.objects.failed ? 1 : 0, {
+      lines: [`split: ${plural(ledger.objects.read, "file")}, ${plural(ledger.records.read, "line")} out; failed ${ledger.objects.failed}`],
+      extra: { program: program.source, workers },
+    });
+  }
   let records = 0;
   const unzipped = objects.pipeThrough(
     // two objects ahead: large ones are inflated on the thread pool while this one is split

@@ -106,15 +106,15 @@ for (const source of PROGRAMS) {
   });
 }
 
-for (const runtime of ["node", "deno"] as const) {
-  test(`split.ts under ${runtime} prints what jq prints for every file, and names each file jq refuses`, async () => {
+for (const [runtime, workers] of [["node", "auto"], ["deno", "auto"], ["node", "2"], ["deno", "3"]] as const) {
+  test(`split.ts under ${runtime}${workers === "auto" ? "" : ` with ${workers} worker threads`} prints what jq prints for every file, and names each file jq refuses`, async () => {
     const script = join(repoRoot, "scripts", "split.ts");
     const [command, args] = runtime === "node" ? [process.execPath, ["--import", "tsx", script]] : [join(repoRoot, "node_modules", ".bin", "deno"), ["run", "-A", "--quiet", script]];
     let stdout = "";
     let stderr = "";
     let code = 0;
     try {
-      ({ stdout, stderr } = await run(command, [...args, join(dir, "files")], { encoding: "utf8", maxBuffer: 1 << 26 }));
+      ({ stdout, stderr } = await run(command, [...args, join(dir, "files")], { encoding: "utf8", maxBuffer: 1 << 26, env: { ...process.env, WORKERS: workers } }));
     } catch (error) {
       ({ stdout, stderr } = error as { stdout: string; stderr: string });
       code = (error as { code: number }).code;
