@@ -14,13 +14,14 @@
  *
  * Sections:
  * - split: the blog's `gzip -dc *.json.gz | jq -c '.Records[]'` (the baseline) against scripts/split.ts under Node
- *   and Deno, on all cores and on one (taskset), with `--max-old-space-size=96`, the day ×10, one object of BIG_MB.
+ *   and Deno: as it runs by default, pinned to one core (taskset), with two worker threads (WORKERS=2), with
+ *   `--max-old-space-size=96`; the day ×10 (ten hard-linked copies); one object of BIG_MB.
  * - index: the engine's ceiling (bench/engine.ts: pre-built `_bulk` bodies of the same documents, the best of
  *   several body sizes and concurrencies), then, taking turns with it run by run: bulk.ts on the day's NDJSON,
- *   bulk.ts with ES_GZIP, ingest.ts from LocalStack's S3 on all cores and on one; and the blog's `curl -X POST` per
- *   record (1,000 records, scaled).
- * - memory: bulk.ts and ingest.ts on the day ×10 (1,000,000 records with the default day) and with
- *   `--max-old-space-size=96`.
+ *   bulk.ts with ES_GZIP, ingest.ts from LocalStack's S3 as it runs by default, on one core, with two worker
+ *   threads; and the blog's `curl -X POST` per record (1,000 records, scaled).
+ * - memory: bulk.ts and ingest.ts on the day ×10 (1,000,000 records with the default day), with
+ *   `--max-old-space-size=96` and with `--max-semi-space-size=1` (V8's young generation at 1 MB); ingest.ts under Deno.
  * Each row: wall time, records/s, MB/s of JSON, peak RSS (/usr/bin/time, the largest process of a pipeline), CPU
  * seconds (ours; the engine's and LocalStack's where they run), and the ratio to the row's reference (the blog's
  * pipeline, or the ceiling). Then the checks: peak RSS within 150 MB, and the day ×10 within 10% of the day.
@@ -68,15 +69,29 @@ async function main(): Promise<void> {
     const table = new Table("split", "vs blog");
     const blog = await table.row({ name: "blog: gzip -dc | jq -c .Records[]", command: ["sh", "-c", 'xargs cat < "$1" | gzip -dc | jq -c ".Records[]" > /dev/null', "sh", listFile] }, work, runs);
     table.reference = blog.seconds;
-    for (const [name, command, key] of [
-      ["split.ts, Node", [...node("split.ts"), day.dir], "split node day"],
-      ["split.ts, Node, 1 core (taskset -c 0)", [...oneCore, ...node("split.ts"), day.dir], "split node 1 core"],
-      ["split.ts, Deno", [...denoRun("split.ts"), day.dir], "split deno day"],
-      ["split.ts, Deno, 1 core", [...oneCore, ...denoRun("split.ts"), day.dir], "split deno 1 core"],
-      ["split.ts, Node --max-old-space-size=96", [...node("split.ts", "--max-old-space-size=96"), day.dir], "split node96 day"],
-    ] as const) rss.set(key, (await table.row({ name, command: [...command] }, work, runs)).rss);
-    rss.set("split node ×10", (await table.row({ name: "split.ts, Node, the day ×10", command: [...node("split.ts"), ...Array(10).fill(day.dir)] }, times10, 1, false)).rss);
-    rss.set("split deno ×10", (await table.row({ name: "split.ts, Deno, the day ×10", command: [...denoRun("split.ts"), ...Array(10).fill(day.dir)] }, times10, 1, false)).rss);
+    const two = { WORKERS: "2" };
+    for (const [name, command, key, env] of [
+      ["split.ts, Node", [...node("split.ts"), day.dir], "split node day", {}],
+      ["split.ts, Node, 1 core (taskset -c 0)", [...oneCore, ...node("split.ts"), day.dir], "", {}],
+      ["split.ts, Node, WORKERS=2", [...node("split.ts"), day.dir], "", two],
+      ["split.ts, Deno", [...denoRun("split.ts"), day.dir], "split deno day", {}],
+      ["split.ts, Deno, 1 core (taskset -c 0)", [...oneCore, ...denoRun("split.ts"), day.dir], "", {}],
+      ["split.ts, Deno, WORKERS=2", [...denoRun("split.ts"), day.dir], "", two],
+      ["split.ts, Node --max-old-space-size=96", [...node("split.ts", "--max-old-space-size=96"), day.dir], "split node96 day", {}],
+    ] as const) {
+      const m = await table.row({ name, command: [...command], env: { ...env } }, work, runs);
+      if (key) rss.set(key, m.rss);
+    }
+    // ten copies of the day (hard links: each file is read, as ten days would be)
+    const copies = [day.dir];
+    for (let i = 1; i < 10; i++) {
+      copies.push(`${day.dir}-${i}`);
+      spawnSync("cp", ["-al", day.dir, copies[i]!]);
+    }
+    rss.set("split node ×10", (await table.row({ name: "split.ts, Node, the day ×10", command: [...node("split.ts"), ...copies] }, times10, 1, false)).rss);
+    rss.set("split deno ×10", (await table.row({ name: "split.ts, Deno, the day ×10", command: [...denoRun("split.ts"), ...copies] }, times10, 1, false)).rss);
+    await table.row({ name: "split.ts, Deno, the day ×10, WORKERS=2", command: [...denoRun("split.ts"), ...copies], env: two }, times10, 1, false);
+    for (const copy of copies.slice(1)) rmSync(copy, { recursive: true, force: true });
     if (bigMb > 0) {
       const t0 = Date.now();
       const big = await bigObject(join(dir, "big", "big.json.gz"), day.inner, bigMb * 1e6);
@@ -134,7 +149,7 @@ async function main(): Promise<void> {
     // the best of several body sizes and concurrencies (the first run also warms the engine up)
     const tried: { setting: Setting; seconds: number }[] = [];
     await ceiling.post({ bodyBytes: 5e6, concurrency: 2 }, watched);
-    for (const bodyBytes of [1e6, 5e6]) {
+    for (const bodyBytes of [1e6, 2e6, 5e6]) {
       for (const concurrency of [2, 4, 8]) tried.push({ setting: { bodyBytes, concurrency }, seconds: (await ceiling.post({ bodyBytes, concurrency }, watched)).seconds });
     }
     const best = tried.reduce((a, b) => (b.seconds < a.seconds ? b : a)).setting;
@@ -145,6 +160,7 @@ async function main(): Promise<void> {
       bulkOf("bulk.ts, ES_GZIP=true", [], { ES_GZIP: "true" }),
       ingestOf("ingest.ts (S3 → engine)", node("ingest.ts")),
       ingestOf("ingest.ts, 1 core (taskset -c 0)", [...oneCore, ...node("ingest.ts")]),
+      ingestOf("ingest.ts, WORKERS=2", node("ingest.ts"), { WORKERS: "2" }),
     ];
     // the ceiling and the rows take turns, run by run: the machine's load moves them alike
     const ceilingRuns: Measured[] = [];
@@ -179,6 +195,7 @@ async function main(): Promise<void> {
     else table.note(`bulk.ts < records.ndjson: the day, peak RSS ${mb(rss.get("bulk day")!)} MB (index section)`);
     rss.set("bulk ×10", (await table.row({ ...bulkOf("bulk.ts, the day ×10 (stdin)"), command: ["sh", "-c", 'for i in 1 2 3 4 5 6 7 8 9 10; do cat "$F"; done | "$@"', "sh", ...node("bulk.ts")] }, times10, 1, true, watched)).rss);
     rss.set("bulk node96", (await table.row(bulkOf("bulk.ts --max-old-space-size=96", ["--max-old-space-size=96"]), work, 1, true, watched)).rss);
+    await table.row(bulkOf("bulk.ts --max-semi-space-size=1", ["--max-semi-space-size=1"]), work, 1, true, watched);
     if (!rss.has("ingest day")) rss.set("ingest day", (await table.row(ingestOf("ingest.ts", node("ingest.ts")), work, 1, true, watched)).rss);
     else table.note(`ingest.ts: the day, peak RSS ${mb(rss.get("ingest day")!)} MB (index section)`);
     t0 = Date.now();
@@ -188,6 +205,8 @@ async function main(): Promise<void> {
     table.note(`(the day ×10: ${n(uploaded10)} objects, the day's under ten date folders, uploaded in ${s(Date.now() - t0)} s)`);
     rss.set("ingest ×10", (await table.row({ name: "ingest.ts, the day ×10 (10 days)", command: [...node("ingest.ts"), "--from", days[0]!, "--to", days.at(-1)!], env: { ...env, CLOUDTRAIL_BUCKET: bucket10 }, before: fresh }, times10, 1, true, watched)).rss);
     rss.set("ingest node96", (await table.row(ingestOf("ingest.ts --max-old-space-size=96", node("ingest.ts", "--max-old-space-size=96")), work, 1, true, watched)).rss);
+    await table.row(ingestOf("ingest.ts --max-semi-space-size=1", node("ingest.ts", "--max-semi-space-size=1")), work, 1, true, watched);
+    await table.row(ingestOf("ingest.ts, Deno", denoRun("ingest.ts")), work, 1, true, watched);
     table.end("The day ×10 is a million records with the default day; nine in ten are duplicates the second time round (the same eventIDs).");
   }
   await deleteIndices(search, prefix);

@@ -31,7 +31,9 @@ const HELP = `usage: ingest.ts --bucket BUCKET --date YYYY-MM-DD [--es-url URL] 
 
 Copies, gunzips, splits and bulk-indexes a day's (or FROM..TO's) CloudTrail logs in one streaming process.
 With --validate, each log file is checked against CloudTrail's signed digests and every document says so in
-trailpost.integrity (valid, invalid, pending, unsigned); an invalid file or digest makes the exit code 1.`;
+trailpost.integrity (valid, invalid, pending, unsigned); an invalid file or digest makes the exit code 1.
+With --workers N, N worker threads gunzip and split the objects and make the documents, and this one sends
+them (--validate runs in one thread).`;
 
 await main("ingest", async () => {
   const { values, help, extra, positionals } = readConfig(SETTINGS, args(), env(), FLAGS);

@@ -23,7 +23,8 @@ const HELP = `usage: split.ts [--select PROGRAM] [FILE|DIR ...]
 
 Prints one JSON record per line (the blog's \`jq -c .Records[]\`), or, with --select, each output of a jq
 program on one line: records as delivered, anything else (projections) as jq 1.6's \`jq -c\` prints it.
-With no FILE, reads stdin. .json and .json.gz files are both read.
+With no FILE, reads stdin. .json and .json.gz files are both read. With --workers N, N worker threads split
+whole files; the output is the same, in the same order.
 
 Supported jq (jq 1.6's meaning; anything else is rejected with a message naming it):
   . .a .a.b ."a b" .["a"] .[] .a[] .[n] and ? after those, | , ( ) //

@@ -10,8 +10,11 @@
  * ```
  *
  * How many: WORKERS (`--workers`) is a number (0: everything in this thread) or `auto`, the default: one per core
- * when there are two cores or more and the input is large enough to pay for starting them (AUTO_MIN_BYTES), else
- * none. A worker costs about 0.2 s to start under Node (0.03 s under Deno) and 20–40 MB of memory.
+ * but one (the main thread reads, writes and sends) on machines of AUTO_MIN_CORES cores or more, when the input is
+ * large enough to pay for starting them (AUTO_MIN_BYTES); else none. Measured on 2 cores (make bench): two workers
+ * split no faster under Node and 1.2× faster under Deno, for 40–60% more CPU and about 100 MB more memory (each
+ * thread is a V8 heap of its own, and under Node a tsx loader of its own), so 2 cores run in one thread unless told.
+ * A worker takes about 0.2 s to start under Node, 0.03 s under Deno.
  */
 import { availableParallelism } from "node:os";
 import process from "node:process";
@@ -23,27 +26,30 @@ const Deno = (globalThis as any).Deno as object | undefined;
 
 /** Input (bytes as read: gzip or JSON) below which `auto` uses no workers. */
 export const AUTO_MIN_BYTES = 8 << 20;
+/** Cores below which `auto` uses no workers. */
+export const AUTO_MIN_CORES = 4;
 export const MAX_WORKERS = 64;
 
 export const WORKERS_FLAG = {
   env: "WORKERS",
   flag: "--workers",
-  help: "worker threads for gunzip and splitting: auto (default: one per core for large inputs) or a number (0: none)",
+  help: "worker threads for gunzip and splitting: auto (default: one per core but one, on 4 cores or more, for large inputs) or a number (0: none)",
   check: (v: string) => (/^(auto|\d{1,2})$/.test(v) && (v === "auto" || Number(v) <= MAX_WORKERS) ? undefined : `WORKERS must be auto or a whole number from 0 to ${MAX_WORKERS}, not ${JSON.stringify(v)}`),
 };
 
 /**
- * Workers for a run: the setting, or for `auto` one per core when the input (as far as it is known: sizes of the
- * files, or of a listing so far) is large, never more than there are objects.
+ * Workers for a run: the setting, or for `auto` one per core but one on machines of AUTO_MIN_CORES or more, when
+ * the input (as far as it is known: sizes of the files, or of a listing so far) is large; never more than there
+ * are objects.
  */
 export async function workerCount(setting: string | undefined, input: { bytes: number; objects: number } | (() => Promise<{ bytes: number; objects: number }>)): Promise<number> {
   const known = () => (typeof input === "function" ? input() : Promise.resolve(input));
   if (setting !== undefined && setting !== "" && setting !== "auto") return Number(setting);
   const cores = availableParallelism();
-  if (cores < 2) return 0;
+  if (cores < AUTO_MIN_CORES) return 0;
   const { bytes, objects } = await known();
   if (objects < 2 || bytes < AUTO_MIN_BYTES) return 0;
-  return Math.min(cores, objects);
+  return Math.min(cores - 1, objects);
 }
 
 const entry = new URL("./worker-thread.ts", import.meta.url);
