@@ -4,9 +4,10 @@
  * lib/jq/README.md). Files that are not JSON, or have no `Records` array, are errors naming the file; the others go on.
  *
  *   npx tsx scripts/split.ts work/2013-12-07/json > records.ndjson
+ *   npx tsx scripts/split.ts work/2013-12-07/json --out work/2013-12-07/records      # one NDJSON per log file
  *   npx tsx scripts/split.ts --select '.Records[] | select(.eventName == "RunInstances")' work/2013-12-07/json
  */
-import { readConfig, usage } from "../lib/config.ts";
+import { ConfigError, readConfig, usage } from "../lib/config.ts";
 import { Ledger } from "../lib/ledger.ts";
 import { gunzipBody } from "../lib/streams/gunzip.ts";
 import { DEFAULT_PROGRAM, selectEach, type Selected } from "../lib/streams/select.ts";
@@ -14,17 +15,21 @@ import { ObjectPool } from "../lib/parallel/pool.ts";
 import { OrderedLines, SPLIT_BUNDLE_BYTES } from "../lib/parallel/split-job.ts";
 import { main, plural, programOf } from "./common.ts";
 import { LineWriter } from "./line-writer.ts";
-import { args, decompress, env, fileObjects, listFiles, Output, stdin } from "./platform.ts";
+import { args, decompress, env, fileObjects, fileSink, listFiles, Output, outputPath, stdin } from "./platform.ts";
 import { fileSizes, OUTPUT, runOutput } from "./progress.ts";
 import { spawnWorker, workerCount, WORKERS_FLAG } from "./workers.ts";
 
-const FLAGS = { select: { env: "", flag: "--select", help: `jq program (default ${DEFAULT_PROGRAM})` }, workers: WORKERS_FLAG };
-const HELP = `usage: split.ts [--select PROGRAM] [FILE|DIR ...]
+const FLAGS = {
+  select: { env: "", flag: "--select", help: `jq program (default ${DEFAULT_PROGRAM})` },
+  out: { env: "", flag: "--out", help: "write each file's lines to DIR/<its path>.ndjson instead of stdout (one NDJSON per log file: bulk.ts then gives the ids ingest gives)" },
+  workers: WORKERS_FLAG,
+};
+const HELP = `usage: split.ts [--select PROGRAM] [--out DIR] [--workers N] [FILE|DIR ...]
 
 Prints one JSON record per line (the blog's \`jq -c .Records[]\`), or, with --select, each output of a jq
 program on one line: records as delivered, anything else (projections) as jq 1.6's \`jq -c\` prints it.
 With no FILE, reads stdin. .json and .json.gz files are both read. With --workers N, N worker threads split
-whole files; the output is the same, in the same order.
+whole files; the output is the same, in the same order (not with --out or stdin: those run in one thread).
 
 Supported jq (jq 1.6's meaning; anything else is rejected with a message naming it):
   . .a .a.b ."a b" .["a"] .[] .a[] .[n] and ? after those, | , ( ) //
@@ -45,7 +50,9 @@ await main("split", async () => {
   const program = programOf(extra.select);
   const ledger = new Ledger();
   const fromStdin = positionals.length === 0 || (positionals.length === 1 && positionals[0] === "-");
-  const files = fromStdin ? [] : (await listFiles(positionals, (p) => /\.json(\.gz)?$/.test(p))).map((f) => f.path);
+  if (fromStdin && extra.out) throw new ConfigError(["--out writes one file per input file: give the files or directories to read"]);
+  const listed = fromStdin ? [] : await listFiles(positionals, (p) => /\.json(\.gz)?$/.test(p));
+  const files = listed.map((f) => f.path);
   const objects = fromStdin
     ? new ReadableStream({ start: (c) => (c.enqueue({ name: "stdin", body: stdin() }), c.close()) })
     : fileObjects(files);
@@ -53,7 +60,8 @@ await main("split", async () => {
   const run = runOutput("split", values, ledger, "records", "stderr");
   run.start();
   const out = new Output();
-  const workers = fromStdin ? 0 : Math.min(files.length, await workerCount(extra.workers, { bytes: fileSizes(files), objects: files.length }));
+  // worker threads send back lines of consecutive files in shared pieces: only for one output (stdout)
+  const workers = fromStdin || extra.out ? 0 : Math.min(files.length, await workerCount(extra.workers, { bytes: fileSizes(files), objects: files.length }));
   if (workers) {
     // whole files to worker threads; their lines come back and are written in the files' order
     let pool: ObjectPool | undefined = undefined;
@@ -88,22 +96,35 @@ await main("split", async () => {
     // two objects ahead: large ones are inflated on the thread pool while this one is split
     new TransformStream({ transform: (o, c) => c.enqueue({ name: o.name, body: gunzipBody({ ...o, transportDecoded: true }, decompress) }) }, undefined, { highWaterMark: 2 }),
   );
-  const lines = new LineWriter(out);
+  // stdout, or with --out one file per input file (its records together: the scope of ids, as in ingest)
+  const byPath = new Map(listed.map((f) => [f.path, f]));
+  const target = (path: string) => outputPath(byPath.get(path)!, extra.out!, (rel) => `${rel.replace(/\.json(\.gz)?$/, "")}.ndjson`);
+  let current: { object: string; lines: LineWriter; close: () => Promise<void> } | undefined;
+  const done: { lines: LineWriter; close: () => Promise<void> }[] = [];
+  const writerFor = (object: string): LineWriter => {
+    if (!extra.out) return (current ??= { object, lines: new LineWriter(out), close: async () => {} }).lines;
+    if (current?.object === object) return current.lines;
+    if (current) done.push(current);
+    const sink = fileSink(target(object));
+    current = { object, lines: new LineWriter(sink), close: () => sink.close() };
+    return current.lines;
+  };
   let full = false;
   const each = (record: Selected) => {
-    if (lines.add(record.bytes ?? encoder.encode(record.text))) full = true;
+    if (writerFor(record.object).add(record.bytes ?? encoder.encode(record.text))) full = true;
     records++;
     ledger.records.read++;
   };
   const between = async () => {
-    if (full) (full = false), await lines.flush();
+    for (const finished of done.splice(0)) await finished.lines.flush(), await finished.close();
+    if (full) (full = false), await current?.lines.flush();
     if (out.closed) throw CLOSED; // `| head`: stop reading
   };
   try {
     await selectEach(unzipped, program, each, { ledger, between }).catch((error) => {
       if (error !== CLOSED) throw error;
     });
-    await lines.flush();
+    for (const finished of [...done.splice(0), ...(current ? [current] : [])]) await finished.lines.flush(), await finished.close();
     await out.flush();
   } finally {
     run.stop();

@@ -11,6 +11,8 @@
  *   flat fields);
  * - rejections.test.ts: a real 429 storm (a node with a tiny write queue) and a real 413 (a node with a small
  *   http.max_content_length), dead-lettered, then replayed;
+ * - mapping-fuzz.test.ts: 1,000 hostile records (dotted, empty and duplicate keys, every type in every mapped
+ *   field, …), 0 dead letters, and every document gives its record back exactly;
  * (the stack's own engine, on which the rest of the suite runs these files anyway, is not run twice: its checks
  * here use it directly) and here: what GET / says, flat fields searchable where the engine has them and kept whole but unsearched where
  * not, and reading back with the official client on Elasticsearch 8 and 9 (the same documents as plain REST),
@@ -40,6 +42,8 @@ interface Scenario {
   what: string;
   /** Only these tests of the file (by name), on engines without flat fields. */
   withoutFlat?: string;
+  /** Settings of the file's own (its environment). */
+  env?: Record<string, string>;
 }
 
 /** Longest first: two run at a time (the rejections file mostly waits for its own engines and backoffs). */
@@ -48,6 +52,7 @@ const SCENARIOS: Scenario[] = [
   { file: "blog.test.ts", what: "the demo day and its re-run (0 new, all duplicates)" },
   { file: "awkward-day.test.ts", what: "the awkward day" },
   { file: "mapping.test.ts", what: "the mapping corpus, 0 dead letters", withoutFlat: "zero rejections and zero dead letters" },
+  { file: "mapping-fuzz.test.ts", what: "1,000 hostile records (seed 2), 0 dead letters, every document gives its record back", env: { SEED: "2", N: "1000" } },
 ];
 
 const selected = selectEngines(process.env.ENGINE_MATRIX);
@@ -106,7 +111,7 @@ for (const spec of selected) {
       const only = spec.flat === "none" ? scenario.withoutFlat : undefined;
       test(`${scenario.what} (${scenario.file}${only ? `: ${only}` : ""})`, async (t) => {
         if (onStack) return t.skip(`the rest of the suite runs ${scenario.file} on the stack's engine, ${engineName(spec)}`);
-        const result = await runTestFile(scenario.file, spec, engine.url, only);
+        const result = await runTestFile(scenario.file, spec, engine.url, only, scenario.env);
         const summary = (name: string) => Number(new RegExp(`^ℹ ${name} (\\d+)$`, "m").exec(result.output)?.[1] ?? "-1");
         assert.equal(result.code, 0, `${scenario.file} failed on ${engineName(spec)}:\n${result.output.slice(-6000)}`);
         assert.ok(summary("pass") > 0, `${scenario.file} ran no test:\n${result.output.slice(-3000)}`);
@@ -175,10 +180,10 @@ for (const spec of selected) {
 }
 
 /** One scenario file as its own `node --test` run against `url`, output captured. */
-function runTestFile(file: string, spec: EngineSpec, url: string, namePattern?: string): Promise<{ code: number | null; output: string }> {
+function runTestFile(file: string, spec: EngineSpec, url: string, namePattern?: string, settings: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== "NODE_TEST_CONTEXT") env[k] = v;
-  Object.assign(env, { SEARCH_PORT: new URL(url).port, SEARCH_ENGINE: spec.family, SEARCH_VERSION: spec.version, OPENSEARCH_VERSION: "" });
+  Object.assign(env, settings, { SEARCH_PORT: new URL(url).port, SEARCH_ENGINE: spec.family, SEARCH_VERSION: spec.version, OPENSEARCH_VERSION: "" });
   const args = ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=1", ...(namePattern ? ["--test-name-pattern", namePattern] : []), join(repoRoot, "test", "integration", file)];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
