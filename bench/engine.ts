@@ -10,7 +10,7 @@
  *
  * ```ts
  * const ceiling = await Ceiling.build(search, "bench", ndjsonFile);
- * const run = await ceiling.post({ bodyBytes: 5e6, concurrency: 4 });   // { seconds, cpu }
+ * const run = await ceiling.post({ bodyBytes: 5e6, concurrency: 4 });   // { seconds, cpu, rejected (429s sent again) }
  * ```
  */
 import { spawnSync } from "node:child_process";
@@ -82,21 +82,31 @@ export class Ceiling {
   }
 
   /** Empty indices, then every body POSTed with `concurrency` requests in flight; every item must be created. */
-  async post(setting: Setting, watched: Watched): Promise<{ seconds: number; cpu: Cpu }> {
+  async post(setting: Setting, watched: Watched): Promise<{ seconds: number; cpu: Cpu; rejected: number }> {
     const bodies = this.bodies(setting.bodyBytes);
     await deleteIndices(this.search, this.prefix);
     const before = cpuOf(watched);
     const ours = process.cpuUsage();
     const t0 = performance.now();
     let next = 0;
+    let rejected = 0;
     const base = this.search.base.href;
     await Promise.all(
       Array.from({ length: setting.concurrency }, async () => {
         while (next < bodies.length) {
           const body = bodies[next++]!;
-          const response = await fetch(new URL("_bulk?filter_path=errors,items.*.error", base), { method: "POST", body: body as BodyInit, headers: { "content-type": "application/x-ndjson" } });
-          const text = await response.text();
-          if (response.status !== 200 || !text.startsWith('{"errors":false')) throw new Error(`ceiling: HTTP ${response.status} ${text.slice(0, 300)}`);
+          for (let attempt = 0; ; attempt++) {
+            const response = await fetch(new URL("_bulk?filter_path=errors,items.*.error", base), { method: "POST", body: body as BodyInit, headers: { "content-type": "application/x-ndjson" } });
+            const text = await response.text();
+            // a whole-request 429 (the engine's memory circuit breaker) is sent again after a pause, as any client would; counted
+            if (response.status === 429 && attempt < 8) {
+              rejected++;
+              await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+              continue;
+            }
+            if (response.status !== 200 || !text.startsWith('{"errors":false')) throw new Error(`ceiling: HTTP ${response.status} ${text.slice(0, 300)}`);
+            break;
+          }
         }
       }),
     );
@@ -107,7 +117,7 @@ export class Ceiling {
     const cpu: Cpu = { ours: (used.user + used.system) / 1e6 };
     if (before.engine !== undefined && after.engine !== undefined) cpu.engine = after.engine - before.engine;
     if (before.s3 !== undefined && after.s3 !== undefined) cpu.s3 = after.s3 - before.s3;
-    return { seconds, cpu };
+    return { seconds, cpu, rejected };
   }
 }
 
