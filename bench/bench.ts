@@ -256,7 +256,8 @@ class Table {
   }
 
   print(name: string, m: Measured, work: { records: number; jsonBytes: number }, compare: boolean, note = ""): void {
-    const ratio = compare && this.reference ? `${(this.reference / m.seconds).toFixed(2)}×` : "";
+    const r = this.reference / m.seconds;
+    const ratio = compare && this.reference ? `${r < 0.1 ? r.toPrecision(2) : r.toFixed(2)}×` : "";
     const cpu = (c: Cpu, key: keyof Cpu, width: number) => (c[key] === undefined || Number.isNaN(c[key]) ? "" : c[key]!.toFixed(1)).padStart(width);
     console.log(
       `${name.padEnd(46)} ${m.seconds.toFixed(2).padStart(8)} ${n(Math.round(work.records / m.seconds)).padStart(10)} ${(work.jsonBytes / 1e6 / m.seconds).toFixed(1).padStart(6)} ${(m.rss ? `${mb(m.rss)} MB` : "").padStart(9)} ${cpu(m.cpu, "ours", 11)} ${cpu(m.cpu, "engine", 6)} ${cpu(m.cpu, "s3", 5)} ${ratio.padStart(10)}${note ? `  ${note}` : ""}`,
