@@ -93,7 +93,7 @@ fuzz: node_modules
 # Speed and memory against the blog's gzip | jq pipeline, measured side by side (not part of make test).
 # RECORDS, RUNS, BIG_MB and SEARCH_PORT reach the script through the environment, never through the shell.
 bench: node_modules
-	$(TSX) bench/split.ts
+	$(TSX) bench/bench.ts
 
 # Workers' throughput and PutObject→searchable latency on the local stack (not part of make test).
 bench-follow: node_modules

@@ -11,21 +11,26 @@ import { ConfigError, readConfig, usage } from "../lib/config.ts";
 import { Ledger } from "../lib/ledger.ts";
 import { gunzipBody } from "../lib/streams/gunzip.ts";
 import { DEFAULT_PROGRAM, selectEach, type Selected } from "../lib/streams/select.ts";
+import { ObjectPool } from "../lib/parallel/pool.ts";
+import { OrderedLines, SPLIT_BUNDLE_BYTES } from "../lib/parallel/split-job.ts";
 import { main, plural, programOf } from "./common.ts";
 import { LineWriter } from "./line-writer.ts";
 import { outputPaths } from "./output-paths.ts";
 import { args, decompress, env, fileObjects, fileSink, listFiles, Output, stdin } from "./platform.ts";
-import { OUTPUT, runOutput } from "./progress.ts";
+import { fileSizes, OUTPUT, runOutput } from "./progress.ts";
+import { spawnWorker, workerCount, WORKERS_FLAG } from "./workers.ts";
 
 const FLAGS = {
   select: { env: "", flag: "--select", help: `jq program (default ${DEFAULT_PROGRAM})` },
   out: { env: "", flag: "--out", help: "write each file's lines to DIR/<its path>.ndjson instead of stdout (one NDJSON per log file: bulk.ts then gives the ids ingest gives)" },
+  workers: WORKERS_FLAG,
 };
-const HELP = `usage: split.ts [--select PROGRAM] [--out DIR] [FILE|DIR ...]
+const HELP = `usage: split.ts [--select PROGRAM] [--out DIR] [--workers N] [FILE|DIR ...]
 
 Prints one JSON record per line (the blog's \`jq -c .Records[]\`), or, with --select, each output of a jq
 program on one line: records as delivered, anything else (projections) as jq 1.6's \`jq -c\` prints it.
-With no FILE, reads stdin. .json and .json.gz files are both read.
+With no FILE, reads stdin. .json and .json.gz files are both read. With --workers N, N worker threads split
+whole files; the output is the same, in the same order (not with --out or stdin: those run in one thread).
 
 Supported jq (jq 1.6's meaning; anything else is rejected with a message naming it):
   . .a .a.b ."a b" .["a"] .[] .a[] .[n] and ? after those, | , ( ) //
@@ -58,6 +63,37 @@ await main("split", async () => {
   const run = runOutput("split", values, ledger, "records", "stderr");
   run.start();
   const out = new Output();
+  // worker threads send back lines of consecutive files in shared pieces: only for one output (stdout)
+  const workers = fromStdin || extra.out ? 0 : Math.min(files.length, await workerCount(extra.workers, { bytes: fileSizes(files), objects: files.length }));
+  if (workers) {
+    // whole files to worker threads; their lines come back and are written in the files' order
+    let pool: ObjectPool | undefined = undefined;
+    const ordered = new OrderedLines(async (bytes) => {
+      await out.bytes(bytes);
+      if (out.closed) pool?.stop(); // `| head`: stop reading
+    });
+    pool = new ObjectPool({
+      spawn: spawnWorker,
+      workers,
+      job: "split",
+      config: { program: program.source },
+      ledger,
+      bundleBytes: SPLIT_BUNDLE_BYTES,
+      onResult: (r) => ordered.result(r),
+      onDone: (seq) => ordered.done(seq),
+    });
+    try {
+      await pool.run(objects);
+      await ordered.settled;
+      await out.flush();
+    } finally {
+      run.stop();
+    }
+    return run.end(ledger.objects.failed ? 1 : 0, {
+      lines: [`split: ${plural(ledger.objects.read, "file")}, ${plural(ledger.records.read, "line")} out; failed ${ledger.objects.failed}`],
+      extra: { program: program.source, workers },
+    });
+  }
   let records = 0;
   const unzipped = objects.pipeThrough(
     // two objects ahead: large ones are inflated on the thread pool while this one is split

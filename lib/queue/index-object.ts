@@ -42,7 +42,7 @@ export interface ObjectIndexerOptions {
   decompress?: Decompress;
   /** Only objects of this trail (any field given narrows it); others are skipped. */
   location?: Partial<TrailLocation>;
-  /** Bulk request bound in bytes (default 5 MB). */
+  /** Bulk request bound in bytes (default 2 MB, bulk.ts). */
   maxBytes?: number;
   bulk?: Omit<BulkWriterOptions, "ledger" | "deadLetter">;
 }

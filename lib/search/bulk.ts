@@ -7,12 +7,18 @@
  *   .pipeTo(bulkWriter(search, { ledger, deadLetter, concurrency: 4 }))
  * ```
  *
- * - `toBulk` turns records into batches bounded in bytes (default 5 MB). A record that cannot be placed (not an
+ * - `toBulk` turns records into batches bounded in bytes (default 2 MB). A record that cannot be placed (not an
  *   object, no valid eventTime) goes to the dead-letter sink at once.
  * - `bulkWriter` sends batches with several requests in flight, reads every item's result and keeps the ledger:
  *   201 indexed, 409 duplicate (already there), 429/503 retried (only those items), anything else
  *   dead-lettered with its status and reason. Whole-request 429/502/503/504 and network errors are retried with
  *   exponential backoff and full jitter, up to a bound; a 413 splits the batch.
+ *
+ * Memory: a batch item keeps its document once (the record's text is derived from it, see bulk-body.ts), and the
+ * writer keeps each batch it has taken as the bytes of its body only. What it holds is bounded twice: requests in
+ * flight (the adaptive limit, concurrency.ts) and bytes in flight (`maxInFlightBytes`, default 4 batches of
+ * `maxBytes`): a batch waits until both allow it. Batches can also come encoded already (`EncodedBatch`, from a
+ * worker thread: lib/parallel).
  */
 import type { Ledger } from "../ledger.ts";
 import type { Selected } from "../streams/select.ts";
@@ -20,8 +26,14 @@ import { errorReason, type SearchClient } from "./client.ts";
 import { RecordError, toAction, utf8Length, type IndexAction } from "./document.ts";
 import { AdaptiveLimit, FixedLimit } from "./concurrency.ts";
 import { RecordIds } from "./ids.ts";
+import { actionLine, BodyBuilder, bulkItem, encodeBatch, recordOf, startOf, type EncodedBatch } from "./bulk-body.ts";
 
-/** Where a record came from, and its text: all a batch keeps of it (not the parsed value, to keep memory low). */
+export { actionLine, type EncodedBatch };
+
+/**
+ * Where a record came from, and its text: all a batch keeps of it (not the parsed value, to keep memory low). For
+ * the items toBulk makes, `text` is read from the document when the document ends with it (bulk-body.ts).
+ */
 export type RecordRef = Pick<Selected, "text" | "object" | "position">;
 
 /** A record to index; `id` is one it was given before (a dead letter's), kept when it belongs to the content. */
@@ -53,28 +65,40 @@ export interface ToBulkOptions {
   indexPrefix: string;
   ledger: Ledger;
   deadLetter: DeadLetterSink;
-  /** Upper bound of a request body in bytes (a single larger document is sent alone). Default 5 MB. */
+  /** Upper bound of a request body in bytes (a single larger document is sent alone). Default 2 MB (DEFAULT_MAX_BYTES). */
   maxBytes?: number;
   /** Send a partial batch when no record came for this long (streaming input). Default 2000 ms. */
   flushAfterMs?: number;
+  /**
+   * Batches as bytes (`EncodedBatch`): each document is encoded as it comes and only its bytes are kept, for a
+   * writer with no stage in between. Default false: batches of items, whose documents a stage may still change.
+   */
+  encode?: boolean;
 }
 
-export function toBulk(options: ToBulkOptions): TransformStream<Indexable, BulkBatch> {
-  const maxBytes = options.maxBytes ?? 5_000_000;
+/**
+ * 2 MB: measured against the local engine (make bench, the ceiling's search), bodies of 1, 2, 5 and 10 MB index
+ * at the same rate, and smaller ones keep less in memory (a batch being filled, and four in flight).
+ */
+export const DEFAULT_MAX_BYTES = 2_000_000;
+
+export function toBulk(options: ToBulkOptions & { encode: true }): TransformStream<Indexable, EncodedBatch>;
+export function toBulk(options: ToBulkOptions): TransformStream<Indexable, BulkBatch>;
+export function toBulk(options: ToBulkOptions): TransformStream<Indexable, BulkBatch | EncodedBatch> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (!(maxBytes > 0)) throw new RangeError(`toBulk: maxBytes must be > 0, not ${maxBytes}`);
   const flushAfterMs = options.flushAfterMs ?? 2000;
   const ids = new RecordIds();
-  let items: BulkItem[] = [];
-  let bytes = 0;
+  const pending: Pending = options.encode ? new BodyBuilder(Math.min(maxBytes, 1 << 20)) : new Items();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const flush = (controller: TransformStreamDefaultController<BulkBatch>) => {
+  type Controller = TransformStreamDefaultController<BulkBatch | EncodedBatch>;
+  const flush = (controller: Controller) => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
-    if (items.length) controller.enqueue({ items, bytes });
-    items = [];
-    bytes = 0;
+    if (pending.count) controller.enqueue(pending.take());
   };
   /** The timer's flush: when the stream has already failed or closed, the batch is not lost silently, the stream's error is what is reported. */
-  const flushLater = (controller: TransformStreamDefaultController<BulkBatch>) => {
+  const flushLater = (controller: Controller) => {
     timer = undefined;
     try {
       flush(controller);
@@ -94,15 +118,53 @@ export function toBulk(options: ToBulkOptions): TransformStream<Indexable, BulkB
         await options.deadLetter({ record, status: 0, reason: error.message });
         return;
       }
-      const size = utf8Length(actionLine(action)) + utf8Length(action.source) + 2;
-      if (items.length && bytes + size > maxBytes) flush(controller);
-      items.push({ action, record: { text: record.text, object: record.object, position: record.position } });
-      bytes += size;
-      if (bytes >= maxBytes) flush(controller);
+      pending.add(action, record);
+      // the bound is kept before this item: what came before it goes, and it starts the next batch
+      if (pending.count > 1 && pending.bytes > maxBytes) controller.enqueue(pending.take(true));
+      if (pending.bytes >= maxBytes) flush(controller);
       else if (timer === undefined && flushAfterMs > 0) timer = setTimeout(() => flushLater(controller), flushAfterMs);
     },
     flush,
   });
+}
+
+/** A batch being filled: items (strings a stage may change) or bytes (BodyBuilder). */
+interface Pending {
+  readonly bytes: number;
+  readonly count: number;
+  add(action: IndexAction, record: RecordRef): number;
+  take(keepLast?: boolean): BulkBatch | EncodedBatch;
+}
+
+class Items implements Pending {
+  #items: BulkItem[] = [];
+  #bytes = 0;
+  #lastSize = 0;
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  get count(): number {
+    return this.#items.length;
+  }
+
+  add(action: IndexAction, record: RecordRef): number {
+    const size = utf8Length(actionLine(action)) + utf8Length(action.source) + 2;
+    this.#items.push(bulkItem(action, record));
+    this.#bytes += size;
+    this.#lastSize = size;
+    return size;
+  }
+
+  take(keepLast = false): BulkBatch {
+    const items = this.#items;
+    const last = keepLast ? items.pop() : undefined;
+    const batch = { items, bytes: this.#bytes - (last ? this.#lastSize : 0) };
+    this.#items = last ? [last] : [];
+    this.#bytes = last ? this.#lastSize : 0;
+    return batch;
+  }
 }
 
 export interface BulkWriterOptions {
@@ -110,6 +172,13 @@ export interface BulkWriterOptions {
   deadLetter: DeadLetterSink;
   /** Requests in flight: a number, or "auto" (the default) to find the engine's best (concurrency.ts). */
   concurrency?: number | "auto";
+  /**
+   * Bytes of request bodies in flight together, at most (a batch larger than this still goes, alone). Default
+   * 4 × `maxBytes` (toBulk's bound, default 2 MB): 8 MB.
+   */
+  maxInFlightBytes?: number;
+  /** toBulk's bound on a request body, for the default of `maxInFlightBytes`. */
+  maxBytes?: number;
   /** Filled in as the writer goes: the concurrency it settled on, for the summary. */
   stats?: BulkStats;
   /** Retries of a rejected item or failed request before it is dead-lettered. Default 8. */
@@ -143,12 +212,16 @@ export const MAX_AUTO_CONCURRENCY = 16;
 const RETRYABLE_ITEM = (status: number) => status === 429 || status >= 500;
 const BULK_PATH = "/_bulk?filter_path=errors,items.*.status,items.*.error";
 
-export function bulkWriter(client: SearchClient, options: BulkWriterOptions): WritableStream<BulkBatch> {
+export function bulkWriter(client: SearchClient, options: BulkWriterOptions): WritableStream<BulkBatch | EncodedBatch> {
   const adaptive = options.concurrency === undefined || options.concurrency === "auto";
-  const limit = adaptive ? new AdaptiveLimit({ max: MAX_AUTO_CONCURRENCY }) : new FixedLimit(Math.max(1, options.concurrency as number));
+  if (!adaptive && !(Number.isInteger(options.concurrency) && (options.concurrency as number) >= 1)) throw new RangeError(`bulkWriter: concurrency must be "auto" or a whole number >= 1, not ${options.concurrency}`);
+  const maxInFlightBytes = options.maxInFlightBytes ?? 4 * (options.maxBytes ?? DEFAULT_MAX_BYTES);
+  if (!(maxInFlightBytes > 0)) throw new RangeError(`bulkWriter: maxInFlightBytes must be > 0, not ${maxInFlightBytes}`);
+  const limit = adaptive ? new AdaptiveLimit({ max: MAX_AUTO_CONCURRENCY }) : new FixedLimit(options.concurrency as number);
   const stats = options.stats ?? { concurrency: 0, peak: 0, adaptive, requests: 0 };
   Object.assign(stats, { concurrency: limit.current, peak: limit.peak, adaptive });
   const inFlight = new Set<Promise<void>>();
+  let bytesInFlight = 0;
   let fatal: unknown;
   const sender = new BatchSender(client, options, (sample) => {
     limit.record(sample);
@@ -159,11 +232,21 @@ export function bulkWriter(client: SearchClient, options: BulkWriterOptions): Wr
   return new WritableStream({
     async write(batch) {
       if (fatal) throw fatal;
-      while (inFlight.size >= limit.current) {
-        limit.waited();
+      const encoded = "body" in batch ? batch : encodeBatch(batch);
+      const size = encoded.body.length;
+      for (;;) {
+        if (inFlight.size >= limit.current) limit.waited();
+        else if (inFlight.size === 0 || bytesInFlight + size <= maxInFlightBytes) break;
         await Promise.race(inFlight);
       }
-      const sending: Promise<void> = sender.send(batch.items).catch((error) => void (fatal ??= error)).finally(() => inFlight.delete(sending));
+      bytesInFlight += size;
+      const sending: Promise<void> = sender
+        .send(encoded)
+        .catch((error) => void (fatal ??= error))
+        .finally(() => {
+          bytesInFlight -= size;
+          inFlight.delete(sending);
+        });
       inFlight.add(sending);
     },
     async close() {
@@ -196,12 +279,18 @@ class BatchSender {
     this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
-  async send(items: BulkItem[]): Promise<void> {
+  /** Sends the batch until every item is accounted for: landed, a duplicate, or dead-lettered. */
+  async send(batch: EncodedBatch): Promise<void> {
+    const pieces: Piece[] = batch.items.map((_, i) => ({ batch, i }));
+    await this.#send(pieces, batch.body);
+  }
+
+  async #send(items: Piece[], whole?: Uint8Array): Promise<void> {
     const { ledger } = this.options;
     let pending = items;
     for (let attempt = 0; pending.length; attempt++) {
-      const body = pending.map((item) => `${actionLine(item.action)}\n${item.action.source}\n`).join("");
-      let retry: BulkItem[] = [];
+      const body = attempt === 0 && whole ? whole : bodyOf(pending);
+      let retry: Piece[] = [];
       let retryReason = "";
       let retryStatus = 0;
       let response;
@@ -217,8 +306,8 @@ class BatchSender {
       if (response) {
         if (response.status === 413 && pending.length > 1) {
           const half = Math.ceil(pending.length / 2);
-          await this.send(pending.slice(0, half));
-          await this.send(pending.slice(half));
+          await this.#send(pending.slice(0, half));
+          await this.#send(pending.slice(half));
           return;
         }
         const results = response.status === 200 ? parseItems(response.text) : undefined;
@@ -231,7 +320,7 @@ class BatchSender {
           const reason = response.status === 413
             ? `HTTP 413: the document alone is larger than the engine accepts (http.max_content_length)${detail ? `: ${detail}` : ""}`
             : `HTTP ${response.status}${detail ? ` ${detail}` : ""}`;
-          for (const item of pending) await this.#deadLetter(item, response.status, reason);
+          for (const piece of pending) await this.#deadLetter(piece, response.status, reason);
           return;
         } else if (results && results.length !== pending.length) {
           // cannot tell which item is which: send them all again (idempotent), count what the engine says then
@@ -239,22 +328,22 @@ class BatchSender {
           retryReason = `the bulk response had ${results.length} items for ${pending.length} sent`;
         } else if (results) {
           for (let i = 0; i < pending.length; i++) {
-            const item = pending[i]!;
+            const piece = pending[i]!;
             const { status, error } = results[i]!;
-            if (status === 200 || status === 201) ledger.landed(item.action.index);
+            if (status === 200 || status === 201) ledger.landed(piece.batch.items[piece.i]!.index);
             else if (status === 409) ledger.records.duplicates++;
             else if (RETRYABLE_ITEM(status) || !status) {
-              retry.push(item);
+              retry.push(piece);
               retryStatus = status;
               retryReason = `item ${status} ${error}`;
-            } else await this.#deadLetter(item, status, error);
+            } else await this.#deadLetter(piece, status, error);
           }
         }
       }
       this.onSample({ bytes: body.length, ms, rejected: response?.status === 429 || retryStatus === 429 });
       if (!retry.length) return;
       if (attempt >= this.#maxRetries) {
-        for (const item of retry) await this.#deadLetter(item, retryStatus, `still rejected after ${this.#maxRetries} retries: ${retryReason}`);
+        for (const piece of retry) await this.#deadLetter(piece, retryStatus, `still rejected after ${this.#maxRetries} retries: ${retryReason}`);
         return;
       }
       const delayMs = Math.round(this.#random() * Math.min(30_000, this.#backoffMs * 2 ** attempt));
@@ -265,14 +354,28 @@ class BatchSender {
     }
   }
 
-  async #deadLetter(item: BulkItem, status: number, reason: string): Promise<void> {
+  async #deadLetter({ batch, i }: Piece, status: number, reason: string): Promise<void> {
+    const item = batch.items[i]!;
     this.options.ledger.records.deadLettered++;
-    await this.options.deadLetter({ record: item.record, index: item.action.index, id: item.action.id, status, reason });
+    await this.options.deadLetter({ record: recordOf(batch, i), index: item.index, id: item.id, status, reason });
   }
 }
 
-export function actionLine(action: IndexAction): string {
-  return `{"create":{"_index":${JSON.stringify(action.index)},"_id":${JSON.stringify(action.id)}}}`;
+/** One item of an encoded batch. */
+type Piece = { batch: EncodedBatch; i: number };
+
+/** The body for some items of encoded batches: their lines, copied together. */
+function bodyOf(pieces: Piece[]): Uint8Array {
+  let size = 0;
+  for (const { batch, i } of pieces) size += batch.items[i]!.end - startOf(batch, i);
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const { batch, i } of pieces) {
+    const lines = batch.body.subarray(startOf(batch, i), batch.items[i]!.end);
+    body.set(lines, at);
+    at += lines.length;
+  }
+  return body;
 }
 
 /** Each item's status and error, in request order; undefined when the answer is not a bulk response. */

@@ -90,8 +90,8 @@ export class SearchClient {
     return redactUrl(this.base.href).replace(/\/$/, "");
   }
 
-  /** One request; any HTTP status resolves (callers decide), network failures reject. */
-  async request(method: string, path: string, body?: string, contentType = "application/json"): Promise<SearchResponse> {
+  /** One request; any HTTP status resolves (callers decide), network failures reject. A body is text or UTF-8 bytes. */
+  async request(method: string, path: string, body?: string | Uint8Array, contentType = "application/json"): Promise<SearchResponse> {
     const url = new URL(path.replace(/^\//, ""), this.base).href;
     const headers: Record<string, string> = { ...this.#headers, accept: "application/json" };
     let payload: string | Uint8Array | undefined = body;

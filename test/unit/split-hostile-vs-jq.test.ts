@@ -10,9 +10,9 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { test } from "node:test";
 import { parseProgram } from "../../lib/jq/mod.ts";
@@ -106,15 +106,15 @@ for (const source of PROGRAMS) {
   });
 }
 
-for (const runtime of ["node", "deno"] as const) {
-  test(`split.ts under ${runtime} prints what jq prints for every file, and names each file jq refuses`, async () => {
+for (const [runtime, workers] of [["node", "auto"], ["deno", "auto"], ["node", "2"], ["deno", "3"]] as const) {
+  test(`split.ts under ${runtime}${workers === "auto" ? "" : ` with ${workers} worker threads`} prints what jq prints for every file, and names each file jq refuses`, async () => {
     const script = join(repoRoot, "scripts", "split.ts");
     const [command, args] = runtime === "node" ? [process.execPath, ["--import", "tsx", script]] : [join(repoRoot, "node_modules", ".bin", "deno"), ["run", "-A", "--quiet", script]];
     let stdout = "";
     let stderr = "";
     let code = 0;
     try {
-      ({ stdout, stderr } = await run(command, [...args, join(dir, "files")], { encoding: "utf8", maxBuffer: 1 << 26 }));
+      ({ stdout, stderr } = await run(command, [...args, join(dir, "files")], { encoding: "utf8", maxBuffer: 1 << 26, env: { ...process.env, WORKERS: workers } }));
     } catch (error) {
       ({ stdout, stderr } = error as { stdout: string; stderr: string });
       code = (error as { code: number }).code;
@@ -136,6 +136,29 @@ for (const runtime of ["node", "deno"] as const) {
     assert.match(stderr, new RegExp(`split: ${FILES} files, [\\d,]+ lines out; failed ${refused.length}\\n`));
   });
 }
+
+test("split.ts --out DIR with WORKERS=2 writes each file's lines as jq prints them for that file (--out runs in one thread)", async () => {
+  const out = join(dir, "out");
+  const script = join(repoRoot, "scripts", "split.ts");
+  let code = 0;
+  try {
+    await run(process.execPath, ["--import", "tsx", script, "--out", out, join(dir, "files")], { encoding: "utf8", maxBuffer: 1 << 26, env: { ...process.env, WORKERS: "2" } });
+  } catch (error) {
+    code = (error as { code: number }).code;
+  }
+  assert.equal(code, 1, "exit 1: some files failed");
+  const jq = await jqOnAll(".Records[]");
+  let compared = 0;
+  files.forEach((file, i) => {
+    if (jq[i]!.error) return;
+    const path = join(out, `${basename(file.path, ".json")}.ndjson`);
+    const ours = existsSync(path) ? lines(readFileSync(path, "utf8")) : [];
+    assert.equal(ours.length, jq[i]!.lines.length, `${path}: as many lines as jq prints for ${file.path}`);
+    ours.forEach((line, k) => assertSameJsonLine(line, jq[i]!.lines[k]!, `${path} line ${k + 1}`));
+    compared += ours.length;
+  });
+  assert.ok(compared > FILES / 2, `lines compared: ${compared}`);
+});
 
 const jqRuns = new Map<string, Promise<{ lines: string[]; error: string | undefined }[]>>();
 

@@ -151,7 +151,8 @@ type Handler = (sent: Sent, call: number) => Answer | Promise<Answer>;
 class StubClient {
   readonly sent: Sent[] = [];
   constructor(private readonly handler: Handler) {}
-  async request(method: string, path: string, body?: string, contentType?: string): Promise<SearchResponse> {
+  async request(method: string, path: string, bytes?: string | Uint8Array, contentType?: string): Promise<SearchResponse> {
+    const body = typeof bytes === "string" || bytes === undefined ? bytes : new TextDecoder().decode(bytes);
     const lines = (body ?? "").split("\n").filter(Boolean);
     const ids = lines.filter((_, i) => i % 2 === 0).map((l) => (JSON.parse(l) as { create: { _id: string } }).create._id);
     const sent = { method, path, contentType, ids, body: body ?? "" };
