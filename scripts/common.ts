@@ -14,33 +14,43 @@ import type { Ledger } from "../lib/ledger.ts";
 import { SearchClient } from "../lib/search/client.ts";
 import { deadLetterLine, type BulkStats, type DeadLetter } from "../lib/search/bulk.ts";
 import { DeadLetterFile } from "./dead-letters.ts";
-import { args, env, exit, fetchTrusting, readSecretFile, sharedAwsFiles, trustCertificates } from "./platform.ts";
+import { args, env, exit, fetchTrusting, readSecretFile, runEnding, sharedAwsFiles, superviseRun, trustCertificates } from "./platform.ts";
+import { redactor, secretsOf } from "./secrets.ts";
 
 type Values = Partial<Record<SettingName, string>>;
 
 /**
  * Runs a script body: ConfigError exits 2 with every problem listed; any other error exits 1, one line. What must
  * hold for the whole run is arranged first, before the body does anything: trusting ES_CA_CERT (under Node, by
- * running the script once more with NODE_EXTRA_CA_CERTS; this process then only waits for it).
+ * running the script once more with NODE_EXTRA_CA_CERTS; this process then only waits for it), and the end of a
+ * run cut short (platform.ts's `superviseRun`: a signal finishes the dead-letter file and says where it is, a
+ * closed stdout ends the run quietly). Every line printed here has the run's secrets replaced by `***`.
  */
 export async function main(name: string, body: () => Promise<number>): Promise<never> {
+  const hide = redactor(secretsOf(args(), env()));
+  const say = (line: string) => console.error(hide(`${name}: ${line}`));
+  let code: number;
   try {
-    trustCertificates(peekSetting("esCaCert", args(), env()));
-    exit(await body());
+    await trustCertificates(peekSetting("esCaCert", args(), env()));
+    superviseRun(say);
+    code = await body();
   } catch (error) {
+    await runEnding(); // an error caused by the run being stopped is not news
     if (error instanceof ConfigError) {
-      for (const problem of error.problems) console.error(`${name}: ${problem}`);
-      console.error(`${name}: see --help`);
+      for (const problem of error.problems) say(problem);
+      say("see --help");
       exit(2);
     }
     if (error instanceof CredentialsError) {
-      console.error(`${name}: ${error.message}`);
+      say(error.message);
       exit(2);
     }
-    console.error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
-    if (env().TRAILPOST_DEBUG && error instanceof Error) console.error(error.stack);
-    exit(1);
+    say(error instanceof Error ? error.message : String(error));
+    if (env().TRAILPOST_DEBUG && error instanceof Error) console.error(hide(error.stack ?? ""));
+    code = 1;
   }
+  await runEnding();
+  exit(code);
 }
 
 export interface Aws {
