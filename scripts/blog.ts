@@ -2,7 +2,7 @@
  * `make ingest DATE=2013-12-07`: the 2013 blog post, step by step, as it was meant to work.
  *
  * Runs copy, gunzip, split and bulk for the day, one script each, with every step's output under
- * `work/<DATE>/` (s3/, json/, records.ndjson) so you can look at it as the blog did. Then the document count
+ * `work/<DATE>/` (s3/, json/, records/) so you can look at it as the blog did. Then the document count
  * per index and the top 10 eventNames, from a real query, and last the day's report (report.ts), whose path
  * it prints: `work/<DATE>/report.html`.
  *
@@ -72,8 +72,8 @@ await main("ingest", async () => {
   const steps: { title: string; script: string; args: string[]; stdout?: string }[] = [
     { title: `copy     (aws s3 cp --recursive s3://${childEnv.CLOUDTRAIL_BUCKET}/… ${work}/s3)`, script: "copy.ts", args: [...dayArgs, "--out", join(work, "s3")] },
     { title: `gunzip   (gzip -d → ${work}/json)`, script: "gunzip.ts", args: [join(work, "s3"), "--out", join(work, "json")] },
-    { title: `split    (jq -c '.Records[]' → ${work}/records.ndjson)`, script: "split.ts", args: [join(work, "json")], stdout: join(work, "records.ndjson") },
-    { title: `bulk     (POST /_bulk → ${childEnv.ES_URL ? redactUrl(childEnv.ES_URL) : "http://127.0.0.1:9200"})`, script: "bulk.ts", args: [join(work, "records.ndjson"), "--dead-letter", join(work, "dead-letter.ndjson")] },
+    { title: `split    (jq -c '.Records[]' → ${work}/records/, one NDJSON per log file)`, script: "split.ts", args: [join(work, "json"), "--out", join(work, "records")] },
+    { title: `bulk     (POST /_bulk → ${childEnv.ES_URL ? redactUrl(childEnv.ES_URL) : "http://127.0.0.1:9200"})`, script: "bulk.ts", args: [join(work, "records"), "--dead-letter", join(work, "dead-letter.ndjson")] },
   ];
   let worst = 0;
   for (const [i, step] of steps.entries()) {

@@ -16,7 +16,7 @@ export class LineWriter {
   #buffer = new Uint8Array(LINES_BUFFER);
   #used = 0;
   #pending: Uint8Array[] = [];
-  constructor(private readonly out: Output) {}
+  constructor(private readonly out: Pick<Output, "bytes">) {}
 
   /** Adds a line; true when the buffers should be flushed before the next. */
   add(line: Uint8Array): boolean {

@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
-import { createReadStream, createWriteStream, existsSync, fstatSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, type Stats } from "node:fs";
+import { closeSync, createReadStream, createWriteStream, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, type Stats } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { constants, homedir, tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -344,4 +344,16 @@ export function runEnding(): Promise<void> {
 
 function onSignal(signal: NodeJS.Signals): void {
   void endRun(128 + (constants.signals[signal] ?? 0), `interrupted by ${signal}`);
+}
+
+/** A file to write bytes to (created, or emptied), for outputs that are files rather than stdout. */
+export function fileSink(path: string): { bytes(chunk: Uint8Array): Promise<void>; close(): Promise<void> } {
+  mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, "w", 0o644);
+  return {
+    bytes: async (chunk) => {
+      for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written);
+    },
+    close: async () => closeSync(fd),
+  };
 }

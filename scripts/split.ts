@@ -4,19 +4,23 @@
  * lib/jq/README.md). Files that are not JSON, or have no `Records` array, are errors naming the file; the others go on.
  *
  *   npx tsx scripts/split.ts work/2013-12-07/json > records.ndjson
+ *   npx tsx scripts/split.ts work/2013-12-07/json --out work/2013-12-07/records      # one NDJSON per log file
  *   npx tsx scripts/split.ts --select '.Records[] | select(.eventName == "RunInstances")' work/2013-12-07/json
  */
-import { readConfig, usage } from "../lib/config.ts";
+import { ConfigError, readConfig, usage } from "../lib/config.ts";
 import { Ledger } from "../lib/ledger.ts";
 import { gunzipBody } from "../lib/streams/gunzip.ts";
 import { DEFAULT_PROGRAM, selectEach, type Selected } from "../lib/streams/select.ts";
 import { main, plural, programOf } from "./common.ts";
 import { LineWriter } from "./line-writer.ts";
-import { args, decompress, env, fileObjects, listFiles, Output, stdin } from "./platform.ts";
+import { args, decompress, env, fileObjects, fileSink, listFiles, Output, outputPath, stdin } from "./platform.ts";
 import { OUTPUT, runOutput } from "./progress.ts";
 
-const FLAGS = { select: { env: "", flag: "--select", help: `jq program (default ${DEFAULT_PROGRAM})` } };
-const HELP = `usage: split.ts [--select PROGRAM] [FILE|DIR ...]
+const FLAGS = {
+  select: { env: "", flag: "--select", help: `jq program (default ${DEFAULT_PROGRAM})` },
+  out: { env: "", flag: "--out", help: "write each file's lines to DIR/<its path>.ndjson instead of stdout (one NDJSON per log file: bulk.ts then gives the ids ingest gives)" },
+};
+const HELP = `usage: split.ts [--select PROGRAM] [--out DIR] [FILE|DIR ...]
 
 Prints one JSON record per line (the blog's \`jq -c .Records[]\`), or, with --select, each output of a jq
 program on one line: records as delivered, anything else (projections) as jq 1.6's \`jq -c\` prints it.
@@ -41,7 +45,9 @@ await main("split", async () => {
   const program = programOf(extra.select);
   const ledger = new Ledger();
   const fromStdin = positionals.length === 0 || (positionals.length === 1 && positionals[0] === "-");
-  const files = fromStdin ? [] : (await listFiles(positionals, (p) => /\.json(\.gz)?$/.test(p))).map((f) => f.path);
+  if (fromStdin && extra.out) throw new ConfigError(["--out writes one file per input file: give the files or directories to read"]);
+  const listed = fromStdin ? [] : await listFiles(positionals, (p) => /\.json(\.gz)?$/.test(p));
+  const files = listed.map((f) => f.path);
   const objects = fromStdin
     ? new ReadableStream({ start: (c) => (c.enqueue({ name: "stdin", body: stdin() }), c.close()) })
     : fileObjects(files);
@@ -54,22 +60,35 @@ await main("split", async () => {
     // two objects ahead: large ones are inflated on the thread pool while this one is split
     new TransformStream({ transform: (o, c) => c.enqueue({ name: o.name, body: gunzipBody({ ...o, transportDecoded: true }, decompress) }) }, undefined, { highWaterMark: 2 }),
   );
-  const lines = new LineWriter(out);
+  // stdout, or with --out one file per input file (its records together: the scope of ids, as in ingest)
+  const byPath = new Map(listed.map((f) => [f.path, f]));
+  const target = (path: string) => outputPath(byPath.get(path)!, extra.out!, (rel) => `${rel.replace(/\.json(\.gz)?$/, "")}.ndjson`);
+  let current: { object: string; lines: LineWriter; close: () => Promise<void> } | undefined;
+  const done: { lines: LineWriter; close: () => Promise<void> }[] = [];
+  const writerFor = (object: string): LineWriter => {
+    if (!extra.out) return (current ??= { object, lines: new LineWriter(out), close: async () => {} }).lines;
+    if (current?.object === object) return current.lines;
+    if (current) done.push(current);
+    const sink = fileSink(target(object));
+    current = { object, lines: new LineWriter(sink), close: () => sink.close() };
+    return current.lines;
+  };
   let full = false;
   const each = (record: Selected) => {
-    if (lines.add(record.bytes ?? encoder.encode(record.text))) full = true;
+    if (writerFor(record.object).add(record.bytes ?? encoder.encode(record.text))) full = true;
     records++;
     ledger.records.read++;
   };
   const between = async () => {
-    if (full) (full = false), await lines.flush();
+    for (const finished of done.splice(0)) await finished.lines.flush(), await finished.close();
+    if (full) (full = false), await current?.lines.flush();
     if (out.closed) throw CLOSED; // `| head`: stop reading
   };
   try {
     await selectEach(unzipped, program, each, { ledger, between }).catch((error) => {
       if (error !== CLOSED) throw error;
     });
-    await lines.flush();
+    for (const finished of [...done.splice(0), ...(current ? [current] : [])]) await finished.lines.flush(), await finished.close();
     await out.flush();
   } finally {
     run.stop();

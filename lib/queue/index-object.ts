@@ -108,7 +108,10 @@ export class ObjectIndexer {
         .pipeThrough(toBulk({ indexPrefix: o.indexPrefix, ledger, deadLetter, maxBytes: o.maxBytes, flushAfterMs: 0 }))
         .pipeTo(bulkWriter(o.client, { ...o.bulk, ledger, deadLetter }));
     } catch (error) {
-      return { ...outcomeOf(name, ledger, deadLetters, 0), status: "failed", reason: `indexing stopped: ${networkReason(error)}`, transient: true };
+      // the network (fetch rejects with a TypeError) comes back; anything else is this object's to fail, so that
+      // after the redrive count it rests in the dead-letter queue instead of being held forever
+      const network = error instanceof TypeError || /fetch failed|ECONN|socket|network/i.test(networkReason(error));
+      return { ...outcomeOf(name, ledger, deadLetters, 0), status: "failed", reason: `indexing stopped: ${networkReason(error)}`, transient: network };
     }
     const outcome = outcomeOf(name, ledger, deadLetters, notTaken.count);
     if (ledger.objects.failed) return { ...outcome, status: "failed", reason: ledger.failures[0]?.reason ?? "failed", transient: false };
@@ -148,7 +151,9 @@ export class ObjectIndexer {
 /** Refused for load or never answered: another try, later, may land it. */
 export function isTransient(entry: DeadLetter): boolean {
   if (entry.index === undefined) return false; // never reached the engine: no valid eventTime, not an object
-  return entry.status === 0 || entry.status === 408 || entry.status === 429 || entry.status >= 500;
+  // unreachable, overloaded or failing; or refusing our credentials or permissions (401, 403), or without the
+  // index and not allowed to create it (404): none of that is the object's fault, and none is fixed by dead letters
+  return entry.status === 0 || entry.status === 401 || entry.status === 403 || entry.status === 404 || entry.status === 408 || entry.status === 429 || entry.status >= 500;
 }
 
 function outcomeOf(name: string, ledger: Ledger, deadLetters: string[], transientCount: number): ObjectOutcome {

@@ -15,6 +15,7 @@
  *   - inside a flat field, a leaf too long to index, or nesting deeper than FLAT_DEPTH_LIMIT;
  *   - the record's own `@timestamp` and `trailpost`.
  *   Keys that appear twice in one object (the engine answers "Duplicate field") keep their last value, as jq does.
+ *   A record nested deeper than MAX_DEPTH levels cannot be sent at all: it is a RecordError (dead-lettered).
  *   When nothing has to move, the record's text goes through untouched (number spellings and all); otherwise it
  *   is rewritten from a lossless parse (lib/json/lossless.ts), so numbers beyond 2^53 keep every digit.
  *
@@ -38,6 +39,12 @@ export interface IndexAction {
 
 export class RecordError extends Error {}
 
+/**
+ * The deepest nesting a record may have: the engines' JSON parser (Jackson) refuses more than 1,000 levels, and a
+ * moved value gains a few (`trailpost.unindexed`). A deeper record is dead-lettered with that reason.
+ */
+export const MAX_DEPTH = 900;
+
 export interface ActionOptions {
   /** Occurrence counting for records without an eventID; one per stream of objects. */
   ids?: RecordIds;
@@ -54,6 +61,10 @@ export async function toAction(text: string, value: unknown, indexPrefix: string
   const time = typeof eventTime === "string" ? parseEventTime(eventTime) : undefined;
   if (!time) throw new RecordError(`no valid eventTime (${eventTime === undefined ? "missing" : JSON.stringify(eventTime)?.slice(0, 100)})`);
   const index = `${indexPrefix}-${time.day.replaceAll("-", ".")}`;
+  const shape = textShape(text);
+  if (shape.depth > MAX_DEPTH) {
+    throw new RecordError(`nested ${shape.depth} levels deep: more than ${MAX_DEPTH} (the engines refuse JSON nested deeper than 1,000 levels)`);
+  }
   const ids = options.ids ?? new RecordIds();
   let id: string;
   try {
@@ -65,7 +76,7 @@ export async function toAction(text: string, value: unknown, indexPrefix: string
   const scan = new Scan(text.length * 3 > FLAT_LEAF_LIMIT);
   scan.object(value, CLOUDTRAIL, [], true);
   const stamp = `"@timestamp":${JSON.stringify(time.iso)}`;
-  if (scan.moves.length === 0 && scan.keys === keysInText(text)) {
+  if (scan.moves.length === 0 && scan.keys === shape.keys) {
     const body = text.trim();
     return { index, id, source: /^\{\s*\}$/.test(body) ? `{${stamp}}` : `{${stamp},${body.slice(1)}`, unindexed: [] };
   }
@@ -279,18 +290,23 @@ function takePath(root: JsonObject, path: string[]): JsonValue | undefined {
 }
 
 /**
- * How many keys a JSON text has: each `:` outside a string belongs to one key. Compared with the keys of the
- * parsed value, it tells whether a key appears twice in one object.
+ * How many keys a JSON text has (each `:` outside a string belongs to one key; compared with the keys of the parsed
+ * value, it tells whether a key appears twice in one object), and how deep it nests.
  */
-export function keysInText(text: string): number {
-  let n = 0;
+export function textShape(text: string): { keys: number; depth: number } {
+  let keys = 0;
+  let depth = 0;
+  let deepest = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 58) n++;
+    if (c === 58) keys++;
+    else if (c === 123 || c === 91) {
+      if (++depth > deepest) deepest = depth;
+    } else if (c === 125 || c === 93) depth--;
     else if (c === 34) {
       for (;;) {
         const q = text.indexOf('"', i + 1);
-        if (q < 0) return n;
+        if (q < 0) return { keys, depth: deepest };
         let backslashes = 0;
         for (let k = q - 1; text.charCodeAt(k) === 92; k--) backslashes++;
         i = q;
@@ -298,7 +314,11 @@ export function keysInText(text: string): number {
       }
     }
   }
-  return n;
+  return { keys, depth: deepest };
+}
+
+export function keysInText(text: string): number {
+  return textShape(text).keys;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

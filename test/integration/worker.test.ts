@@ -216,6 +216,36 @@ describe("worker.ts", () => {
   });
 });
 
+describe("worker.ts and a cluster that refuses the credentials", () => {
+  test("401 on _bulk (an expired API key): the messages are held, nothing is dead-lettered; with the right cluster they land", async () => {
+    const bucket = uniqueName("refused");
+    const queue = await setUpQueue(stack, bucket, uniqueName("refused-q"));
+    await queue.sqs.purge(queue.url);
+    const files = demoFiles.slice(0, 3);
+    await putDemo(bucket, files);
+    const proxy = await refusingProxy(stack.search);
+    const prefix = uniqueName("refused");
+    const deadLetters = join(mkdtempSync(join(tmpdir(), "trailpost-refused-")), "dead.ndjson");
+    try {
+      const worker = startWorker(["--wait-seconds", "1", "--retry-delay", "0"], stackEnv(stack, { CLOUDTRAIL_QUEUE_URL: queue.url, INDEX_PREFIX: prefix, ES_URL: proxy.url, DEAD_LETTER_FILE: deadLetters, BULK_RETRIES: "0" }));
+      await proxy.refused;
+      await new Promise((r) => setTimeout(r, 3000));
+      worker.child.kill("SIGTERM");
+      await worker.exit;
+      assert.deepEqual(readdirSync(join(deadLetters, "..")), [], `nothing dead-lettered:\n${worker.output()}`);
+      assert.equal((await queue.depths()).queue, files.length, "every message is still in the queue");
+      assert.equal((await queue.depths()).dlq, 0);
+    } finally {
+      await proxy.close();
+    }
+    const next = startWorker(["--exit-when-idle", "2", "--wait-seconds", "1"], stackEnv(stack, { CLOUDTRAIL_QUEUE_URL: queue.url, INDEX_PREFIX: prefix, DEAD_LETTER_FILE: deadLetters }));
+    assert.equal(await next.exit, 0, next.output());
+    const expected = files.reduce((n, f) => n + manifest.objects.find((o) => o.key === f)!.records, 0);
+    assert.equal(await countDocuments(stack.search, `${prefix}-*`), expected);
+    assert.deepEqual(await queue.depths(), { queue: 0, dlq: 0 });
+  });
+});
+
 describe("scripts/lambda.ts", () => {
   test("an SQS event's messages are indexed; the ones not done are batchItemFailures", async () => {
     const prefix = uniqueName("lambda");
@@ -250,6 +280,34 @@ describe("scripts/lambda.ts", () => {
 });
 
 /** The engine behind a proxy that never answers a _bulk request (a stalled network), to hold a message in flight. */
+/** The cluster behind a proxy that answers every _bulk with 401, as a cluster does to an expired API key. */
+async function refusingProxy(target: string): Promise<{ url: string; refused: Promise<void>; close: () => Promise<void> }> {
+  let refused: () => void = () => {};
+  const first = new Promise<void>((resolve) => (refused = resolve));
+  const server: Server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (req.url?.startsWith("/_bulk")) {
+      refused();
+      res.writeHead(401, { "content-type": "application/json" });
+      return void res.end(JSON.stringify({ error: { type: "security_exception", reason: "unable to authenticate with provided credentials" }, status: 401 }));
+    }
+    const response = await fetch(`${target}${req.url}`, { method: req.method, headers: { "content-type": req.headers["content-type"] ?? "application/json" }, body: chunks.length ? Buffer.concat(chunks) : undefined });
+    res.writeHead(response.status, { "content-type": response.headers.get("content-type") ?? "application/json" });
+    res.end(Buffer.from(await response.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    refused: first,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
 async function holdingProxy(target: string): Promise<{ url: string; bulkHeld: Promise<void>; close: () => Promise<void> }> {
   let held: () => void = () => {};
   const bulkHeld = new Promise<void>((resolve) => (held = resolve));

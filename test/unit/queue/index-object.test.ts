@@ -22,9 +22,9 @@ const indexer = (location?: ConstructorParameters<typeof ObjectIndexer>[0]["loca
 const LOG = "trails/AWSLogs/o-exampleorgid/111122223333/CloudTrail/eu-west-1/2024/03/04/111122223333_CloudTrail_eu-west-1_20240304T0005Z_a.json.gz";
 
 describe("isTransient", () => {
-  test("the engine unreachable or refusing for load: transient; refused for good or never sent: a dead letter", () => {
-    for (const status of [0, 408, 429, 500, 502, 503, 504]) assert.equal(isTransient({ record, index: "cloudtrail-2024.03.04", id: "x", status, reason: "" }), true, String(status));
-    for (const status of [400, 401, 403, 404, 409, 413]) assert.equal(isTransient({ record, index: "cloudtrail-2024.03.04", id: "x", status, reason: "" }), false, String(status));
+  test("the engine unreachable, refusing for load, or refusing our credentials: transient; refused for good or never sent: a dead letter", () => {
+    for (const status of [0, 401, 403, 404, 408, 429, 500, 502, 503, 504]) assert.equal(isTransient({ record, index: "cloudtrail-2024.03.04", id: "x", status, reason: "" }), true, String(status));
+    for (const status of [400, 409, 413]) assert.equal(isTransient({ record, index: "cloudtrail-2024.03.04", id: "x", status, reason: "" }), false, String(status));
     assert.equal(isTransient({ record, status: 0, reason: "no valid eventTime" }), false, "never reached the engine");
   });
 });

@@ -254,3 +254,21 @@ describe("utf8Length", () => {
     }
   });
 });
+
+describe("toAction: nesting", () => {
+  test("a record nested deeper than the engines take is a RecordError naming the depth, never a stack overflow", async () => {
+    for (const [n, where] of [[901, "foo"], [4000, "foo"], [20_000, "requestParameters"], [20_000, "foo"]] as const) {
+      for (const id of [`,"eventID":"deep"`, ""]) {
+        const text = `{"eventTime":"2013-12-07T05:03:12Z"${id},"${where}":${'{"a":'.repeat(n)}1${"}".repeat(n)}}`;
+        await assert.rejects(toAction(text, JSON.parse(text), PREFIX), (e: unknown) => e instanceof RecordError && new RegExp(`nested ${n + 1} levels deep: more than 900`).test((e as Error).message), `${n} in ${where}${id}`);
+      }
+    }
+  });
+
+  test("up to 900 levels land: unmapped as they are, inside a flat field the part below depth 100 moved", async () => {
+    const text = `{"eventTime":"2013-12-07T05:03:12Z","eventID":"d","foo":${'{"a":'.repeat(899)}1${"}".repeat(899)},"requestParameters":${'{"a":'.repeat(899)}1${"}".repeat(899)}}`;
+    const a = await toAction(text, JSON.parse(text), PREFIX);
+    assert.equal(a.unindexed.length, 1);
+    assert.match(a.unindexed[0]!, /^requestParameters(\.a){100}$/);
+  });
+});
