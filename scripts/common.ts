@@ -6,7 +6,7 @@
 import { CredentialsError, resolveCredentials, resolveRegion, type Credentials } from "../lib/aws/credentials.ts";
 import { REGION, S3 } from "../lib/aws/s3.ts";
 import { SQS } from "../lib/aws/sqs.ts";
-import { ConfigError, credentialWarnings, peekSetting, SETTINGS, type SettingName } from "../lib/config.ts";
+import { ConfigError, credentialWarnings, peekSetting, secretProblem, SETTINGS, type SettingName } from "../lib/config.ts";
 import type { TrailLocation } from "../lib/cloudtrail/objects.ts";
 import { JqSyntaxError, parseProgram, recordsProblem, type Program } from "../lib/jq/mod.ts";
 import { DEFAULT_PROGRAM } from "../lib/streams/select.ts";
@@ -139,11 +139,16 @@ function secretOf(values: Values, direct: SettingName, file: SettingName): strin
   const path = values[file];
   if (path === undefined) return values[direct];
   if (values[direct] !== undefined) throw new ConfigError([`give ${SETTINGS[direct].env} or ${SETTINGS[file].env}, not both`]);
+  let secret: string;
   try {
-    return readSecretFile(SETTINGS[file].env, path);
+    secret = readSecretFile(SETTINGS[file].env, path);
   } catch (error) {
     throw new ConfigError([(error as Error).message]);
   }
+  // the API key goes into a header as it is (a password is base64-encoded first)
+  const problem = direct === "esApiKey" ? secretProblem(`${SETTINGS[file].env} (${path})`, secret) : undefined;
+  if (problem) throw new ConfigError([problem]);
+  return secret;
 }
 
 export function indexPrefixOf(values: Values): string {
