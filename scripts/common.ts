@@ -14,7 +14,7 @@ import type { Ledger } from "../lib/ledger.ts";
 import { SearchClient } from "../lib/search/client.ts";
 import { deadLetterLine, type BulkStats, type DeadLetter } from "../lib/search/bulk.ts";
 import { DeadLetterFile } from "./dead-letters.ts";
-import { args, env, exit, fetchTrusting, readSecretFile, runEnding, sharedAwsFiles, superviseRun, trustCertificates } from "./platform.ts";
+import { args, endRun, env, fetchTrusting, readSecretFile, runEnding, sharedAwsFiles, superviseRun, trustCertificates } from "./platform.ts";
 import { redactor, secretsOf } from "./secrets.ts";
 
 type Values = Partial<Record<SettingName, string>>;
@@ -39,18 +39,17 @@ export async function main(name: string, body: () => Promise<number>): Promise<n
     if (error instanceof ConfigError) {
       for (const problem of error.problems) say(problem);
       say("see --help");
-      exit(2);
-    }
-    if (error instanceof CredentialsError) {
+      code = 2;
+    } else if (error instanceof CredentialsError) {
       say(error.message);
-      exit(2);
+      code = 2;
+    } else {
+      say(error instanceof Error ? error.message : String(error));
+      if (env().TRAILPOST_DEBUG && error instanceof Error) console.error(hide(error.stack ?? ""));
+      code = 1;
     }
-    say(error instanceof Error ? error.message : String(error));
-    if (env().TRAILPOST_DEBUG && error instanceof Error) console.error(hide(error.stack ?? ""));
-    code = 1;
   }
-  await runEnding();
-  exit(code);
+  return endRun(code);
 }
 
 export interface Aws {

@@ -319,10 +319,11 @@ export function superviseRun(report: (line: string) => void): void {
 }
 
 /**
- * Ends the run with `code` after every exit hook (once: a later call returns the same end). `cause` prefixes the
- * hooks' lines.
+ * Ends the run with `code` after every exit hook (once: a later call returns the same end, so a closed stdout
+ * after the body returned does not change its exit code). `cause` prefixes the hooks' lines. `main` ends every
+ * run here.
  */
-export function endRun(code: number, cause: string): Promise<never> {
+export function endRun(code: number, cause = "end"): Promise<never> {
   ending ??= (async () => {
     for (const hook of [...exitHooks]) {
       try {
