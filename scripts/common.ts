@@ -206,7 +206,10 @@ export function indexingFrom(name: string, values: Values, ledger: Ledger, reads
     options: {
       indexPrefix: indexPrefixOf(values),
       ledger,
-      deadLetter: (entry: DeadLetter) => deadLetters.write(deadLetterLine(entry)),
+      deadLetter: (entry: DeadLetter) => {
+        deadLetters.name(`${entry.record.object} (position ${entry.record.position})`, entry.reason);
+        return deadLetters.write(deadLetterLine(entry));
+      },
       maxBytes: values.bulkBytes ? Number(values.bulkBytes) : undefined,
       concurrency: values.bulkConcurrency && values.bulkConcurrency !== "auto" ? Number(values.bulkConcurrency) : ("auto" as const),
       stats: { concurrency: 0, peak: 0, adaptive: true, requests: 0 } as BulkStats,
@@ -221,10 +224,16 @@ export function indexingFrom(name: string, values: Values, ledger: Ledger, reads
   };
 }
 
-/** The summary's last line about dead letters: where they are, and how to replay them. */
+/**
+ * The summary's last lines about dead letters: the first ones named (the record's object and line or position, and
+ * the reason; "… and N more"), then where they are, and how to replay them.
+ */
 export function deadLetterNote(name: string, ledger: Ledger, deadLetters: DeadLetterFile): string | undefined {
-  if (!ledger.records.deadLettered) return deadLetters.replaying ? `${name}: every record of ${deadLetters.path} landed; the file is removed` : undefined;
-  return `${name}: ${plural(ledger.records.deadLettered, "dead letter")} in ${deadLetters.path}; fix the cause, then replay: bulk.ts ${deadLetters.path}`;
+  const count = ledger.records.deadLettered;
+  if (!count) return deadLetters.replaying ? `${name}: every record of ${deadLetters.path} landed; the file is removed` : undefined;
+  const named = deadLetters.named.map((d) => `${name}: DEAD-LETTERED ${d.subject}: ${d.reason}`);
+  if (count > named.length && named.length) named.push(`${name}: … and ${plural(count - named.length, "more dead letter")}`);
+  return [...named, `${name}: ${plural(count, "dead letter")} in ${deadLetters.path}; fix the cause, then replay: bulk.ts ${deadLetters.path}`].join("\n");
 }
 
 /**

@@ -18,6 +18,9 @@
 import process from "node:process";
 import { appendFileTo, existsSync, onExit, openAppend, rename, rm, sameFile } from "./platform.ts";
 
+/** How many dead letters a summary names; the others are counted. */
+export const NAMED = 10;
+
 export class DeadLetterFile {
   #lines = 0;
   /** Opened by the first write: one promise, so that concurrent first writes share one file. */
@@ -47,6 +50,14 @@ export class DeadLetterFile {
 
   get lines(): number {
     return this.#lines;
+  }
+
+  /** The first dead letters (NAMED of them), for the run's summary to name: where each record was, and why. */
+  readonly named: { subject: string; reason: string }[] = [];
+
+  /** Remembers a dead letter for the summary (only the first NAMED are kept). */
+  name(subject: string, reason: string): void {
+    if (this.named.length < NAMED) this.named.push({ subject, reason });
   }
 
   /**
