@@ -10,7 +10,8 @@ import { Ledger } from "../lib/ledger.ts";
 import { gunzipBody } from "../lib/streams/gunzip.ts";
 import { iterate, ObjectError } from "../lib/streams/log-object.ts";
 import { bytes, main, plural } from "./common.ts";
-import { args, decompress, env, listFiles, Output, outputPath, stdin, writeBytes } from "./platform.ts";
+import { outputPaths } from "./output-paths.ts";
+import { args, decompress, env, listFiles, Output, stdin, writeBytes } from "./platform.ts";
 import { OUTPUT, runOutput } from "./progress.ts";
 import { readFile } from "node:fs/promises";
 
@@ -50,9 +51,9 @@ await main("gunzip", async () => {
   ledger.expected.objects = files.length;
   run.start();
   let size = 0;
+  const targets = extra.out ? outputPaths(files, extra.out, (rel) => rel.replace(/\.gz$/, "")) : undefined;
   for (const file of files) {
-    const target = outputPath(file, extra.out ?? "", (rel) => rel.replace(/\.gz$/, ""));
-    const destination = extra.out ? target : file.path.replace(/\.gz$/, "");
+    const destination = targets?.get(file.path) ?? file.path.replace(/\.gz$/, "");
     if (destination === file.path) {
       ledger.objectFailed(file.path, "does not end in .gz: not decompressing it onto itself");
       continue;

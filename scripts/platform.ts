@@ -98,12 +98,6 @@ async function fsProblem(path: string, error: NodeJS.ErrnoException): Promise<st
   return link ? "broken symbolic link" : "no such file or directory";
 }
 
-/** Where a listed file goes under `outDir`, keeping its path relative to the directory it was found in. */
-export function outputPath(file: { path: string; root: string }, outDir: string, rename: (name: string) => string): string {
-  const rel = file.path === file.root ? file.path.split(sep).pop()! : relative(file.root, file.path);
-  return join(outDir, rename(rel));
-}
-
 /** Files as log objects, each read as it is consumed, a chunk at a time (file-stream.ts). */
 export { streamedFileObjects as fileObjects } from "./file-stream.ts";
 

@@ -13,7 +13,8 @@ import { gunzipBody } from "../lib/streams/gunzip.ts";
 import { DEFAULT_PROGRAM, selectEach, type Selected } from "../lib/streams/select.ts";
 import { main, plural, programOf } from "./common.ts";
 import { LineWriter } from "./line-writer.ts";
-import { args, decompress, env, fileObjects, fileSink, listFiles, Output, outputPath, stdin } from "./platform.ts";
+import { outputPaths } from "./output-paths.ts";
+import { args, decompress, env, fileObjects, fileSink, listFiles, Output, stdin } from "./platform.ts";
 import { OUTPUT, runOutput } from "./progress.ts";
 
 const FLAGS = {
@@ -48,6 +49,8 @@ await main("split", async () => {
   if (fromStdin && extra.out) throw new ConfigError(["--out writes one file per input file: give the files or directories to read"]);
   const listed = fromStdin ? [] : await listFiles(positionals, (p) => /\.json(\.gz)?$/.test(p));
   const files = listed.map((f) => f.path);
+  // with --out one file per input file (its records together: the scope of ids, as in ingest), known before anything is written
+  const targets = extra.out ? outputPaths(listed, extra.out, (rel) => `${rel.replace(/\.json(\.gz)?$/, "")}.ndjson`) : new Map<string, string>();
   const objects = fromStdin
     ? new ReadableStream({ start: (c) => (c.enqueue({ name: "stdin", body: stdin() }), c.close()) })
     : fileObjects(files);
@@ -60,16 +63,13 @@ await main("split", async () => {
     // two objects ahead: large ones are inflated on the thread pool while this one is split
     new TransformStream({ transform: (o, c) => c.enqueue({ name: o.name, body: gunzipBody({ ...o, transportDecoded: true }, decompress) }) }, undefined, { highWaterMark: 2 }),
   );
-  // stdout, or with --out one file per input file (its records together: the scope of ids, as in ingest)
-  const byPath = new Map(listed.map((f) => [f.path, f]));
-  const target = (path: string) => outputPath(byPath.get(path)!, extra.out!, (rel) => `${rel.replace(/\.json(\.gz)?$/, "")}.ndjson`);
   let current: { object: string; lines: LineWriter; close: () => Promise<void> } | undefined;
   const done: { lines: LineWriter; close: () => Promise<void> }[] = [];
   const writerFor = (object: string): LineWriter => {
     if (!extra.out) return (current ??= { object, lines: new LineWriter(out), close: async () => {} }).lines;
     if (current?.object === object) return current.lines;
     if (current) done.push(current);
-    const sink = fileSink(target(object));
+    const sink = fileSink(targets.get(object)!);
     current = { object, lines: new LineWriter(sink), close: () => sink.close() };
     return current.lines;
   };
