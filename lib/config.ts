@@ -22,13 +22,23 @@ export interface Setting {
 }
 
 const url = (name: string) => (v: string) => {
+  let u: URL;
   try {
-    const u = new URL(v);
-    return u.protocol === "http:" || u.protocol === "https:" ? undefined : `${name} must be an http(s) URL, not ${quote(redactUrl(v))}`;
+    u = new URL(v);
   } catch {
     return `${name} must be an http(s) URL, not ${quote(redactUrl(v))}`;
   }
+  if (u.protocol !== "http:" && u.protocol !== "https:") return `${name} must be an http(s) URL, not ${quote(redactUrl(v))}`;
+  try {
+    decodeURIComponent(u.username);
+    decodeURIComponent(u.password);
+  } catch {
+    return `${name}: the user name or password in ${quote(redactUrl(v))} is not valid percent-encoding (a % must start %XX, and %XX sequences must be UTF-8); its value is not shown`;
+  }
+  return undefined;
 };
+/** A secret that goes into a header as it is (ES_API_KEY); the message never shows it. */
+const headerSecret = (name: string) => (v: string) => secretProblem(name, v);
 const pattern = (name: string, re: RegExp, what: string) => (v: string) => (re.test(v) ? undefined : `${name} must be ${what}, not ${quote(v)}`);
 const list = (name: string, re: RegExp, what: string) => (v: string) => {
   const bad = v.split(",").map((s) => s.trim()).filter((s) => !re.test(s));
@@ -66,7 +76,7 @@ export const SETTINGS = {
   from: { env: "FROM", flag: "--from", help: "first day of a range, YYYY-MM-DD", check: day("FROM") },
   to: { env: "TO", flag: "--to", help: "last day of a range, YYYY-MM-DD (inclusive)", check: day("TO") },
   esUrl: { env: "ES_URL", flag: "--es-url", help: "Elasticsearch or OpenSearch URL", check: url("ES_URL") },
-  esApiKey: { env: "ES_API_KEY", flag: "--es-api-key", help: "API key (Authorization: ApiKey …); prefer ES_API_KEY_FILE", secret: true },
+  esApiKey: { env: "ES_API_KEY", flag: "--es-api-key", help: "API key (Authorization: ApiKey …); prefer ES_API_KEY_FILE", secret: true, check: headerSecret("ES_API_KEY") },
   esApiKeyFile: { env: "ES_API_KEY_FILE", flag: "--es-api-key-file", help: "file holding the API key (a trailing newline is ignored)", check: path("ES_API_KEY_FILE") },
   esUsername: { env: "ES_USERNAME", flag: "--es-username", help: "basic auth user" },
   esPassword: { env: "ES_PASSWORD", flag: "--es-password", help: "basic auth password; prefer ES_PASSWORD_FILE", secret: true },
@@ -225,6 +235,20 @@ export function credentialWarnings(values: Partial<Record<SettingName, string>>,
     if (sent.length) warnings.push(`ES_URL is plain http:// to ${target.host}: ${sent.join(" and ")} would cross the network unencrypted; use https://`);
   }
   return warnings;
+}
+
+/**
+ * What is wrong with a secret that goes into an HTTP header as it is (an API key, an AWS access key id or session
+ * token), or undefined: a line break, another control character (but tab) or a character above U+00FF cannot be
+ * sent in a header. `variable` names where it came from; the message says what and where (the character's
+ * position), never the value nor any part of it.
+ */
+export function secretProblem(variable: string, value: string): string | undefined {
+  const bad = /[\0-\x08\x0a-\x1f\x7f]|[^\0-\xff]/u.exec(value);
+  if (!bad) return undefined;
+  const code = bad[0].codePointAt(0)!;
+  const what = code === 10 || code === 13 ? "a line break" : code < 0x80 ? "a control character" : "a character above U+00FF";
+  return `${variable} holds ${what} (character ${bad.index + 1} of ${value.length}), which cannot be sent in an HTTP header; check how it was set (its value is not shown)`;
 }
 
 /** This machine: localhost, *.localhost, 127.0.0.0/8, ::1 (and 127.x mapped into IPv6), as URL writes them. */

@@ -6,7 +6,7 @@
 import { CredentialsError, resolveCredentials, resolveRegion, type Credentials } from "../lib/aws/credentials.ts";
 import { REGION, S3 } from "../lib/aws/s3.ts";
 import { SQS } from "../lib/aws/sqs.ts";
-import { ConfigError, credentialWarnings, peekSetting, SETTINGS, type SettingName } from "../lib/config.ts";
+import { ConfigError, credentialWarnings, peekSetting, secretProblem, SETTINGS, type SettingName } from "../lib/config.ts";
 import type { TrailLocation } from "../lib/cloudtrail/objects.ts";
 import { JqSyntaxError, parseProgram, recordsProblem, type Program } from "../lib/jq/mod.ts";
 import { DEFAULT_PROGRAM } from "../lib/streams/select.ts";
@@ -14,33 +14,42 @@ import type { Ledger } from "../lib/ledger.ts";
 import { SearchClient } from "../lib/search/client.ts";
 import { deadLetterLine, type BulkStats, type DeadLetter } from "../lib/search/bulk.ts";
 import { DeadLetterFile } from "./dead-letters.ts";
-import { args, env, exit, fetchTrusting, readSecretFile, sharedAwsFiles, trustCertificates } from "./platform.ts";
+import { args, endRun, env, fetchTrusting, readSecretFile, runEnding, sharedAwsFiles, superviseRun, trustCertificates } from "./platform.ts";
+import { redactor, secretsOf } from "./secrets.ts";
 
 type Values = Partial<Record<SettingName, string>>;
 
 /**
  * Runs a script body: ConfigError exits 2 with every problem listed; any other error exits 1, one line. What must
  * hold for the whole run is arranged first, before the body does anything: trusting ES_CA_CERT (under Node, by
- * running the script once more with NODE_EXTRA_CA_CERTS; this process then only waits for it).
+ * running the script once more with NODE_EXTRA_CA_CERTS; this process then only waits for it), and the end of a
+ * run cut short (platform.ts's `superviseRun`: a signal finishes the dead-letter file and says where it is, a
+ * closed stdout ends the run quietly). Every line printed here has the run's secrets replaced by `***`.
  */
 export async function main(name: string, body: () => Promise<number>): Promise<never> {
+  const hide = redactor(secretsOf(args(), env()));
+  const say = (line: string) => console.error(hide(`${name}: ${line}`));
+  let code: number;
   try {
-    trustCertificates(peekSetting("esCaCert", args(), env()));
-    exit(await body());
+    await trustCertificates(peekSetting("esCaCert", args(), env()));
+    superviseRun(say);
+    code = await body();
   } catch (error) {
+    await runEnding(); // an error caused by the run being stopped is not news
     if (error instanceof ConfigError) {
-      for (const problem of error.problems) console.error(`${name}: ${problem}`);
-      console.error(`${name}: see --help`);
-      exit(2);
+      for (const problem of error.problems) say(problem);
+      say("see --help");
+      code = 2;
+    } else if (error instanceof CredentialsError) {
+      say(error.message);
+      code = 2;
+    } else {
+      say(error instanceof Error ? error.message : String(error));
+      if (env().TRAILPOST_DEBUG && error instanceof Error) console.error(hide(error.stack ?? ""));
+      code = 1;
     }
-    if (error instanceof CredentialsError) {
-      console.error(`${name}: ${error.message}`);
-      exit(2);
-    }
-    console.error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
-    if (env().TRAILPOST_DEBUG && error instanceof Error) console.error(error.stack);
-    exit(1);
   }
+  return endRun(code);
 }
 
 export interface Aws {
@@ -129,11 +138,16 @@ function secretOf(values: Values, direct: SettingName, file: SettingName): strin
   const path = values[file];
   if (path === undefined) return values[direct];
   if (values[direct] !== undefined) throw new ConfigError([`give ${SETTINGS[direct].env} or ${SETTINGS[file].env}, not both`]);
+  let secret: string;
   try {
-    return readSecretFile(SETTINGS[file].env, path);
+    secret = readSecretFile(SETTINGS[file].env, path);
   } catch (error) {
     throw new ConfigError([(error as Error).message]);
   }
+  // the API key goes into a header as it is (a password is base64-encoded first)
+  const problem = direct === "esApiKey" ? secretProblem(`${SETTINGS[file].env} (${path})`, secret) : undefined;
+  if (problem) throw new ConfigError([problem]);
+  return secret;
 }
 
 export function indexPrefixOf(values: Values): string {
@@ -192,7 +206,10 @@ export function indexingFrom(name: string, values: Values, ledger: Ledger, reads
     options: {
       indexPrefix: indexPrefixOf(values),
       ledger,
-      deadLetter: (entry: DeadLetter) => deadLetters.write(deadLetterLine(entry)),
+      deadLetter: (entry: DeadLetter) => {
+        deadLetters.name(`${entry.record.object} (position ${entry.record.position})`, entry.reason);
+        return deadLetters.write(deadLetterLine(entry));
+      },
       maxBytes: values.bulkBytes ? Number(values.bulkBytes) : undefined,
       concurrency: values.bulkConcurrency && values.bulkConcurrency !== "auto" ? Number(values.bulkConcurrency) : ("auto" as const),
       stats: { concurrency: 0, peak: 0, adaptive: true, requests: 0 } as BulkStats,
@@ -207,10 +224,16 @@ export function indexingFrom(name: string, values: Values, ledger: Ledger, reads
   };
 }
 
-/** The summary's last line about dead letters: where they are, and how to replay them. */
+/**
+ * The summary's last lines about dead letters: the first ones named (the record's object and line or position, and
+ * the reason; "… and N more"), then where they are, and how to replay them.
+ */
 export function deadLetterNote(name: string, ledger: Ledger, deadLetters: DeadLetterFile): string | undefined {
-  if (!ledger.records.deadLettered) return deadLetters.replaying ? `${name}: every record of ${deadLetters.path} landed; the file is removed` : undefined;
-  return `${name}: ${plural(ledger.records.deadLettered, "dead letter")} in ${deadLetters.path}; fix the cause, then replay: bulk.ts ${deadLetters.path}`;
+  const count = ledger.records.deadLettered;
+  if (!count) return deadLetters.replaying ? `${name}: every record of ${deadLetters.path} landed; the file is removed` : undefined;
+  const named = deadLetters.named.map((d) => `${name}: DEAD-LETTERED ${d.subject}: ${d.reason}`);
+  if (count > named.length && named.length) named.push(`${name}: … and ${plural(count - named.length, "more dead letter")}`);
+  return [...named, `${name}: ${plural(count, "dead letter")} in ${deadLetters.path}; fix the cause, then replay: bulk.ts ${deadLetters.path}`].join("\n");
 }
 
 /**

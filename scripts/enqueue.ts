@@ -2,12 +2,14 @@
  * Backfill through the same queue: lists the days' log objects (as `copy` does) and sends one S3-event-shaped
  * message per object with SendMessageBatch, so that any number of workers share a backfill of months.
  * Re-running is harmless (a record indexed twice is a duplicate, not a second document); with `--checkpoint FILE`
- * it also skips the day folders a previous run finished.
+ * it also skips the day folders a previous run finished. A folder is marked finished only once its day is over
+ * (an hour after midnight UTC: CloudTrail delivers late), so today's objects are enqueued again next time.
  *
  *   CLOUDTRAIL_QUEUE_URL=… npx tsx scripts/enqueue.ts --bucket my-trail-bucket --from 2024-01-01 --to 2024-03-31 --checkpoint backfill.done
  */
 import { ConfigError, daysOf, readConfig, usage, type SettingName } from "../lib/config.ts";
 import { listDayObjects } from "../lib/cloudtrail/objects.ts";
+import { folderIsFinal } from "../lib/queue/checkpoint.ts";
 import { s3EventMessage } from "../lib/queue/s3-event.ts";
 import { awsFrom, locationFrom, main, plural, s3From, sqsFrom } from "./common.ts";
 import { args, env, existsSync, fileStream, openAppend } from "./platform.ts";
@@ -36,7 +38,7 @@ await main("enqueue", async () => {
   const sqs = sqsFrom(aws, values);
   const done = extra.checkpoint && existsSync(extra.checkpoint) ? new Set((await new Response(fileStream(extra.checkpoint)).text()).split("\n").filter(Boolean)) : new Set<string>();
   const checkpoint = extra.checkpoint ? await openAppend(extra.checkpoint) : undefined;
-  const counts = { sent: 0, batches: 0, failed: 0, skippedFolders: 0, digest: 0, insight: 0, other: 0 };
+  const counts = { sent: 0, batches: 0, failed: 0, skippedFolders: 0, openFolders: 0, digest: 0, insight: 0, other: 0 };
   const failures: string[] = [];
   let batch: { id: string; body: string; key: string }[] = [];
   let folder: string | undefined;
@@ -71,7 +73,9 @@ await main("enqueue", async () => {
   const finishFolder = async () => {
     if (folder === undefined || folderSkipped) return;
     await flush();
-    if (checkpoint && !counts.failed) await checkpoint.write(`${folder}\n`);
+    if (!checkpoint || counts.failed) return;
+    if (folderIsFinal(folder, Date.now())) await checkpoint.write(`${folder}\n`);
+    else counts.openFolders++;
   };
 
   for await (const object of listDayObjects(s3, location, days)) {
@@ -97,7 +101,8 @@ await main("enqueue", async () => {
   console.error(
     `enqueue: ${plural(counts.sent, "log object")} → ${queueUrl} in ${plural(counts.batches, "batch", "batches")}; ` +
       `skipped ${counts.digest} digest, ${counts.insight} insight, ${counts.other} other` +
-      `${extra.checkpoint ? `; ${plural(counts.skippedFolders, "folder")} done before (${extra.checkpoint})` : ""}; failed ${counts.failed}`,
+      `${extra.checkpoint ? `; ${plural(counts.skippedFolders, "folder")} done before (${extra.checkpoint})` : ""}` +
+      `${counts.openFolders ? `; ${plural(counts.openFolders, "folder")} not marked done: ${counts.openFolders === 1 ? "its day is" : "their days are"} not over (until 01:00 UTC the next day)` : ""}; failed ${counts.failed}`,
   );
   return counts.failed ? 1 : 0;
 });

@@ -3,11 +3,11 @@
  * process's arguments and exit code, the shared AWS files, a fast gunzip, and extra TLS trust. It uses `node:`
  * modules, which both Node (tsx) and Deno provide, so every script runs unchanged under `tsx` and `deno run`.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { closeSync, createReadStream, createWriteStream, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, type Stats } from "node:fs";
 import { pipeline } from "node:stream/promises";
-import { homedir, tmpdir } from "node:os";
+import { constants, homedir, tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import process from "node:process";
 import { Readable } from "node:stream";
@@ -111,15 +111,21 @@ export function stdin(): ReadableStream<Uint8Array> {
   return Readable.toWeb(process.stdin) as unknown as ReadableStream<Uint8Array>;
 }
 
-/** Buffered writing to stdout that waits when the pipe is full; a closed pipe (`| head`) ends quietly. */
+/**
+ * Buffered writing to stdout that waits when the pipe is full. A closed pipe (`| head`) sets `closed` and wakes
+ * a write waiting for room (a `drain` that would never come); for the process's stdout, `superviseRun` then
+ * ends the run with exit 0.
+ */
 export class Output {
   #buffer: string[] = [];
   #size = 0;
   #closed = false;
+  #wake: (() => void)[] = [];
 
   constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {
     stream.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "EPIPE") this.#closed = true;
+      for (const wake of this.#wake.splice(0)) wake();
     });
   }
 
@@ -148,7 +154,15 @@ export class Output {
 
   async #write(chunk: string | Uint8Array): Promise<void> {
     if (this.#closed) return;
-    if (!this.stream.write(chunk)) await new Promise<void>((r) => this.stream.once("drain", () => r()));
+    if (this.stream.write(chunk) || this.#closed) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.stream.off("drain", done);
+        resolve();
+      };
+      this.#wake.push(done);
+      this.stream.once("drain", done);
+    });
   }
 }
 
@@ -176,10 +190,12 @@ export function readSecretFile(variable: string, path: string): string {
 /**
  * Trusts the CA certificates of `caFile` (ES_CA_CERT) for the rest of the run; call it before any work. Node
  * reads NODE_EXTRA_CA_CERTS only at start, so there the script runs again, once, with it set (together with a
- * NODE_EXTRA_CA_CERTS the user already had), and this process exits with the run's exit code. The scripts a run
- * starts inherit the arrangement and do not run again. Deno needs nothing here: see `fetchTrusting`.
+ * NODE_EXTRA_CA_CERTS the user already had), and this process only waits for it: it passes on SIGINT, SIGTERM
+ * and SIGHUP (so that stopping it stops the run, and no orphan goes on), and exits with the run's exit code
+ * (128 + the signal's number when a signal ended it). The scripts a run starts inherit the arrangement and do not
+ * run again. Deno needs nothing here: see `fetchTrusting`.
  */
-export function trustCertificates(caFile: string | undefined): void {
+export async function trustCertificates(caFile: string | undefined): Promise<void> {
   if (!caFile || Deno || process.env[TRUSTED] === resolve(caFile) || !existsSync(caFile)) return;
   let bundle = caFile;
   let scratch: string | undefined;
@@ -189,17 +205,27 @@ export function trustCertificates(caFile: string | undefined): void {
     bundle = join(scratch, "ca.pem");
     writeFileSync(bundle, `${readFileSync(previous, "utf8")}\n${readFileSync(caFile, "utf8")}\n`, { mode: 0o600 });
   }
+  const forwarded = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  let code: number;
   try {
-    const result = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
       stdio: "inherit",
       env: { ...process.env, NODE_EXTRA_CA_CERTS: resolve(bundle), [TRUSTED]: resolve(caFile) },
     });
-    if (result.signal) process.kill(process.pid, result.signal);
-    process.exitCode = result.status ?? 1;
+    const pass = (signal: NodeJS.Signals) => void child.kill(signal);
+    for (const signal of forwarded) process.on(signal, pass);
+    code = await new Promise<number>((done) => {
+      child.on("error", (error) => {
+        console.error(`cannot run ${process.argv[1]} again with ES_CA_CERT trusted: ${error.message}`);
+        done(1);
+      });
+      child.on("exit", (status, signal) => done(status ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1)));
+    });
+    for (const signal of forwarded) process.off(signal, pass);
   } finally {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
-  process.exit();
+  process.exit(code);
 }
 
 /** Set for a run that trusts ES_CA_CERT (its absolute path), so that it and the scripts it starts do not run again. */
@@ -245,6 +271,75 @@ export async function appendFileTo(from: string, to: string): Promise<void> {
 }
 
 export { rename, rm };
+
+/**
+ * Work a run must finish however it stops (a dead-letter file to complete): `onExit` registers it. While any is
+ * registered, SIGINT, SIGTERM and SIGHUP run every hook, report the line each returns (where things are), and
+ * exit 130, 143 or 129; more signals meanwhile change nothing (finishing is a few file operations, and a Node run
+ * under ES_CA_CERT gets a Ctrl-C twice: from the terminal and from its parent). With none registered, a signal
+ * does what it always does, and a script with its own handlers (worker.ts) keeps them.
+ */
+export interface ExitHook {
+  /** Finishes the work; a line saying where things are, or undefined. */
+  finish(): Promise<string | undefined>;
+}
+
+const exitHooks = new Set<ExitHook>();
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+let reportLine: (line: string) => void = (line) => console.error(line);
+let ending: Promise<never> | undefined;
+
+/** Registers `hook`; the function returned removes it (once the work is done the usual way). */
+export function onExit(hook: ExitHook): () => void {
+  if (!exitHooks.size) for (const signal of SIGNALS) process.on(signal, onSignal);
+  exitHooks.add(hook);
+  return () => {
+    exitHooks.delete(hook);
+    if (!exitHooks.size && !ending) for (const signal of SIGNALS) process.off(signal, onSignal);
+  };
+}
+
+/**
+ * Called once per run, by `main`: how lines of the run's end are printed, and a closed stdout (`| head`, or a
+ * reader that exited) ends the run promptly and quietly with exit 0, as `jq … | head` does, after the exit hooks.
+ */
+export function superviseRun(report: (line: string) => void): void {
+  reportLine = report;
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") return void endRun(0, "stdout closed");
+    report(`stdout: ${error.message}`);
+    void endRun(1, "stdout failed");
+  });
+}
+
+/**
+ * Ends the run with `code` after every exit hook (once: a later call returns the same end, so a closed stdout
+ * after the body returned does not change its exit code). `cause` prefixes the hooks' lines. `main` ends every
+ * run here.
+ */
+export function endRun(code: number, cause = "end"): Promise<never> {
+  ending ??= (async () => {
+    for (const hook of [...exitHooks]) {
+      try {
+        const line = await hook.finish();
+        if (line) reportLine(`${cause}: ${line}`);
+      } catch (error) {
+        reportLine(`${cause}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    process.exit(code);
+  })();
+  return ending;
+}
+
+/** An end under way (a signal, a closed stdout), which exits the process; else resolves at once. */
+export function runEnding(): Promise<void> {
+  return ending ?? Promise.resolve();
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  void endRun(128 + (constants.signals[signal] ?? 0), `interrupted by ${signal}`);
+}
 
 /** A file to write bytes to (created, or emptied), for outputs that are files rather than stdout. */
 export function fileSink(path: string): { bytes(chunk: Uint8Array): Promise<void>; close(): Promise<void> } {

@@ -65,6 +65,12 @@ await main("validate", async () => {
     report.summary();
     out.end();
     failed ||= report.failed;
+    const c = report.counts;
+    if (c.digests.valid + c.digests.invalid + c.backfillDigests.valid + c.backfillDigests.invalid === 0) {
+      // nothing was validated: not a success (a wrong --trail-arn, or validation off for this chain)
+      failed = true;
+      console.error(`validate: no digest files of trail ${arn} (account ${trail.account}, region ${trail.sourceRegion}) for ${new Date(start).toISOString()} to ${new Date(end).toISOString()}${given ? ": is --trail-arn right?" : ""}`);
+    }
   }
   if (trails.length > 1) console.error(`validate: ${plural(trails.length, "digest chain")} checked; ${failed ? "some files are INVALID (see above)" : "all valid"}`);
   return failed ? 1 : 0;

@@ -23,6 +23,7 @@
  * ```
  */
 import { IniError, parseIni, type Ini, type IniSection } from "./ini.ts";
+import { secretProblem } from "../config.ts";
 
 export interface Credentials {
   accessKeyId: string;
@@ -61,7 +62,9 @@ export function resolveCredentials(env: Env, files: SharedFiles = {}, options: R
     const secret = env.AWS_SECRET_ACCESS_KEY;
     if (id) {
       if (!secret) throw new CredentialsError("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: set both");
-      return withToken({ accessKeyId: id, secretAccessKey: secret }, env.AWS_SECURITY_TOKEN || env.AWS_SESSION_TOKEN);
+      const token = env.AWS_SECURITY_TOKEN ? "AWS_SECURITY_TOKEN" : "AWS_SESSION_TOKEN";
+      for (const variable of ["AWS_ACCESS_KEY_ID", token]) sendable(variable, env[variable]);
+      return withToken({ accessKeyId: id, secretAccessKey: secret }, env[token]);
     }
     if (secret) throw new CredentialsError("AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not: set both");
   }
@@ -150,8 +153,17 @@ function keysOf(section: IniSection, profile: string, label: string): Credential
   if (!id) throw new CredentialsError(`${where}: aws_access_key_id is empty`);
   if (secret === undefined) throw new CredentialsError(`${where} has aws_access_key_id but no aws_secret_access_key`);
   if (!secret) throw new CredentialsError(`${where}: aws_secret_access_key is empty`);
-  const token = ["aws_security_token", "aws_session_token"].map((k) => section[k]).find((v) => v !== undefined);
+  const tokenKey = ["aws_security_token", "aws_session_token"].find((k) => section[k] !== undefined);
+  const token = tokenKey ? section[tokenKey] : undefined;
+  if (typeof token === "object") throw new CredentialsError(`${where}: ${tokenKey} spans several lines (a line indented deeper than the key above it continues that key's value; remove the indentation)`);
+  for (const [key, value] of [["aws_access_key_id", id], [tokenKey, token]] as const) sendable(`${where}: ${key}`, value as string | undefined);
   return withToken({ accessKeyId: id as string, secretAccessKey: secret as string }, typeof token === "string" ? token : undefined);
+}
+
+/** A key id or token (they go in headers; the secret key only into the signature) that cannot go in one is a CredentialsError naming where it came from, never its value. */
+function sendable(where: string, value: string | undefined): void {
+  const problem = value ? secretProblem(where, value) : undefined;
+  if (problem) throw new CredentialsError(problem);
 }
 
 function unsupported(profile: string, needs: string): CredentialsError {

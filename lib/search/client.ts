@@ -65,8 +65,12 @@ export class SearchClient {
     if (base.protocol !== "http:" && base.protocol !== "https:") throw new TypeError(`ES_URL must be http or https, not ${base.protocol}`);
     let { username, password } = target;
     if (base.username || base.password) {
-      username ??= decodeURIComponent(base.username);
-      password ??= decodeURIComponent(base.password);
+      try {
+        username ??= decodeURIComponent(base.username);
+        password ??= decodeURIComponent(base.password);
+      } catch {
+        throw new TypeError(`ES_URL: the user name or password in ${JSON.stringify(redactUrl(target.url))} is not valid percent-encoding (a % must start %XX)`);
+      }
       base.username = "";
       base.password = "";
     }

@@ -24,6 +24,11 @@ test("replaying the default dead-letter file in place ends, balances, keeps one 
     const first = await runScript("bulk.ts", ["records.ndjson"], env, { cwd });
     assert.equal(first.code, 1, first.stderr);
     assert.match(first.stderr, /2,010 records read: 10 indexed, 0 duplicates, 2,000 dead-lettered/);
+    // the first ten are named (object, position, reason), the rest counted
+    const named = first.stderr.split("\n").filter((l) => l.startsWith("bulk: DEAD-LETTERED "));
+    assert.equal(named.length, 10, first.stderr);
+    named.forEach((l, i) => assert.match(l, new RegExp(`^bulk: DEAD-LETTERED records\\.ndjson \\(position ${i + 1}\\): .*no valid eventTime`)));
+    assert.match(first.stderr, /^bulk: … and 1,990 more dead letters\nbulk: 2,000 dead letters in trailpost-dead-letter\.ndjson; fix the cause/m);
     const file = join(cwd, "trailpost-dead-letter.ndjson");
     const before = readFileSync(file, "utf8").trim().split("\n");
     assert.equal(before.length, 2000);

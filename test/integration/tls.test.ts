@@ -7,13 +7,13 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { localStack, uniqueName, type TestStack } from "../support/stack.ts";
+import { localStack, repoRoot, uniqueName, type TestStack } from "../support/stack.ts";
 import { countDocuments, runScript } from "../support/run.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "trailpost-tls-"));
@@ -109,3 +109,46 @@ for (const runtime of ["node", "deno"] as const) {
     assert.match(result.stderr, /certificate|UnknownIssuer|self.signed/i);
   });
 }
+
+test("node: SIGTERM to a run with ES_CA_CERT (which runs itself again) stops that run too: no orphan, exit 143 (hostile review)", async () => {
+  // bulk.ts reading a stdin that stays open: it runs until stopped
+  const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), `${repoRoot}scripts/bulk.ts`], {
+    env: { ...process.env, ES_URL: url, ES_CA_CERT: ca, INDEX_PREFIX: uniqueName("tls-term"), NODE_EXTRA_CA_CERTS: "" },
+    stdio: ["pipe", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d));
+  const exited = new Promise<[number | null, string | null]>((resolve) => child.on("close", (code, signal) => resolve([code, signal])));
+  const childrenOf = (pid: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z "); // a zombie is gone
+    } catch {
+      return false;
+    }
+  };
+  let run: number | undefined;
+  try {
+    for (let waited = 0; run === undefined && waited < 60_000; waited += 100) {
+      run = childrenOf(child.pid!).find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("bulk.ts"));
+      if (run === undefined) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(run !== undefined, `the run under NODE_EXTRA_CA_CERTS started: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 1500)); // let it get going
+    child.kill("SIGTERM");
+    const [code, signal] = await exited;
+    assert.deepEqual([code, signal], [143, null], `the wrapper exits with the run's code: ${stderr}`);
+    for (let waited = 0; alive(run) && waited < 10_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(alive(run), false, "the run it started is gone too");
+  } finally {
+    if (run !== undefined && alive(run)) process.kill(run, "SIGKILL");
+    child.kill("SIGKILL");
+  }
+});

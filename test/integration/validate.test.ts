@@ -147,6 +147,19 @@ describe("validate.ts refuses what it cannot do", () => {
     assert.match(result.stderr, new RegExp(`validate: no digest files in s3://${bucket}/ for 2013-12-07T00:00:00.000Z to 2013-12-07T23:59:59.000Z`));
   });
 
+  test("a --trail-arn with no digests in the range (a wrong trail name) is exit 1 with a line naming the trail, not 0", async () => {
+    const { s, bucket } = uploaded.get("valid")!;
+    const wrong = s.day.trailArn.replace(/trail\/.*$/, "trail/no-such-trail");
+    assert.notEqual(wrong, s.day.trailArn);
+    const args = ["--trail-arn", wrong, "--start-time", iso(s.day.start), "--end-time", iso(s.day.end), "--public-keys", keysFile];
+    for (const runtime of ["node", "deno"] as const) {
+      const result = await runScript("validate.ts", args, { ...env, CLOUDTRAIL_BUCKET: bucket }, { runtime });
+      assert.equal(result.code, 1, `${runtime}: ${result.stdout}${result.stderr}`);
+      assert.match(result.stdout, /No digests found/);
+      assert.match(result.stderr, new RegExp(`validate: no digest files of trail ${wrong.replace(/[/.]/g, "\\$&")} \\(account \\d{12}, region [a-z0-9-]+\\) for .*: is --trail-arn right\\?`));
+    }
+  });
+
   test("a CloudTrail endpoint that fails: exit 1 naming it, the secret key not shown", async () => {
     const { bucket, s } = uploaded.get("valid")!;
     const result = await runScript("validate.ts", ["--date", s.day.date], { ...env, CLOUDTRAIL_BUCKET: bucket, AWS_ENDPOINT_URL_CLOUDTRAIL: "http://127.0.0.1:1" });

@@ -15,7 +15,7 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { S3 } from "../../lib/aws/s3.ts";
@@ -95,6 +95,32 @@ describe("setup.ts", () => {
     assert.equal(result.code, 2);
     assert.match(result.stderr, /CLOUDTRAIL_BUCKET must be/);
     assert.match(result.stderr, /--queue must be/);
+  });
+});
+
+describe("enqueue.ts --checkpoint", () => {
+  test("today's folder (UTC) is not marked done: a re-run enqueues what was delivered since (hostile review)", async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const [y, m, d] = today.split("-");
+    const bucket = uniqueName("ckpt");
+    const queue = await setUpQueue(stack, bucket, uniqueName("ckpt-q"));
+    await queue.sqs.purge(queue.url);
+    const key = (hhmm: string, id: string) => `AWSLogs/123456789012/CloudTrail/us-east-1/${y}/${m}/${d}/123456789012_CloudTrail_us-east-1_${y}${m}${d}T${hhmm}Z_${id}.json.gz`;
+    await s3.put(bucket, key("0005", "aaaaaaaaaaaaaaaa"), "{}");
+    const dir = mkdtempSync(join(tmpdir(), "trailpost-ckpt-"));
+    try {
+      const done = join(dir, "done");
+      const enqueue = () => runScript("enqueue.ts", ["--bucket", bucket, "--date", today, "--checkpoint", done], stackEnv(stack, { CLOUDTRAIL_QUEUE_URL: queue.url }));
+      const first = await enqueue();
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stderr, /1 log object → .*; 1 folder not marked done: its day is not over/);
+      assert.equal(readFileSync(done, "utf8"), "", "today's folder is not in the checkpoint");
+      await s3.put(bucket, key("0010", "bbbbbbbbbbbbbbbb"), "{}"); // delivered later that day
+      const second = await enqueue();
+      assert.match(second.stderr, /2 log objects → .*0 folders done before/, "the later object is enqueued on the re-run");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

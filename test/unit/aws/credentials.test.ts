@@ -263,3 +263,38 @@ describe("resolveRegion", () => {
     assert.equal(resolveRegion({}, { config, credentials }, { profile: "y" }), "ap-south-1");
   });
 });
+
+describe("keys and tokens that cannot go in a header (hostile review)", () => {
+  const failure = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (error) {
+      assert.ok(error instanceof CredentialsError, String(error));
+      return error.message;
+    }
+    assert.fail("expected a CredentialsError");
+  };
+
+  test("from the environment: a CredentialsError naming the variable, never the value", () => {
+    const ok = { AWS_ACCESS_KEY_ID: "AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
+    for (const [variable, value] of [
+      ["AWS_SESSION_TOKEN", "TOKEN\nSECRET"],
+      ["AWS_SECURITY_TOKEN", "TOKEN\rSECRET"],
+      ["AWS_SESSION_TOKEN", "TOKEN\u2028SECRET"],
+      ["AWS_ACCESS_KEY_ID", "AKIA\u001bSECRET"],
+    ] as const) {
+      const message = failure(() => resolveCredentials({ ...ok, [variable]: value }));
+      assert.match(message, new RegExp(`^${variable} holds (a line break|a control character|a character above U\\+00FF)`));
+      assert.ok(!/SECRET|TOKEN|AKIA|wJalr/.test(message.replace(variable, "")), `echoed: ${message}`);
+    }
+    const token = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJH+/=";
+    assert.equal(resolveCredentials({ ...ok, AWS_SESSION_TOKEN: token })?.sessionToken, token);
+  });
+
+  test("from a profile: a token with a control character is named by profile, file and key", () => {
+    const credentials = "[default]\naws_access_key_id = AKIAX\naws_secret_access_key = secretx\naws_session_token = TOKEN\u0007SECRET\n";
+    const message = failure(() => resolveCredentials({}, { credentials, credentialsPath: "/home/u/.aws/credentials" }));
+    assert.match(message, /^AWS profile "default" in \/home\/u\/.aws\/credentials: aws_session_token holds a control character/);
+    assert.ok(!message.includes("SECRET"), message);
+  });
+});

@@ -258,3 +258,27 @@ describe("usage", () => {
     assert.match(text, /--help\s+this help$/);
   });
 });
+
+describe("secrets that cannot go in a header, and ES_URL's percent-encoding (hostile review)", () => {
+  test("ES_API_KEY with a newline, a control character or a character above U+00FF: a problem naming the variable, never the value", () => {
+    for (const key of ["abc\nSECRETKEY", "abc\r\nSECRETKEY", "SECRETKEY\u0000x", "SECRETKEY\u007f", "SECRETKEY\u0100", "SECRETKEY\u20ac", "SECRETKEY\ud83d\ude00"]) {
+      for (const [argv, env] of [[[], { ES_API_KEY: key }], [["--es-api-key", key], {}]] as const) {
+        const problems = problemsOf(() => readConfig(["esApiKey"], argv, env));
+        assert.equal(problems.length, 1);
+        assert.match(problems[0]!, /^ES_API_KEY holds (a line break|a control character|a character above U\+00FF) \(character \d+ of \d+\), which cannot be sent in an HTTP header/);
+        assert.ok(!/SECRET|abc/.test(problems[0]!), `echoed: ${problems[0]}`);
+      }
+    }
+    assert.equal(readConfig(["esApiKey"], [], { ES_API_KEY: "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==" }).values.esApiKey?.length, 60);
+  });
+
+  test("ES_URL with a malformed % escape in the user name or password: a problem naming ES_URL, the URL redacted", () => {
+    for (const url of ["http://u:%zz@127.0.0.1:9200", "http://u:SECRET%@127.0.0.1:9200", "https://%E0%A4%A@host/", "http://u:SECRET%ff@host/"]) {
+      const problems = problemsOf(() => readConfig(["esUrl"], [], { ES_URL: url }));
+      assert.equal(problems.length, 1, url);
+      assert.match(problems[0]!, /^ES_URL: the user name or password in "http(s)?:\/\/\*\*\*@[^"]*" is not valid percent-encoding/);
+      assert.ok(!/SECRET|%zz|%E0/.test(problems[0]!), `echoed: ${problems[0]}`);
+    }
+    assert.equal(readConfig(["esUrl"], [], { ES_URL: "http://u:p%40ss%2F@host:9200" }).values.esUrl, "http://u:p%40ss%2F@host:9200");
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * A run stopped by Ctrl-C or SIGTERM keeps its dead letters (hostile review): bulk.ts against the real engine,
+ * slowed by a proxy that holds each `_bulk` request, is signalled once its first dead letters are written. It must
+ * exit 130/143, add what it dead-lettered to DEAD_LETTER_FILE (a replay of that very file: leave it as it was),
+ * leave no `.partial` file, and say in one line where the dead letters are. Node and Deno.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createServer, request } from "node:http";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { localStack, repoRoot, uniqueName } from "../support/stack.ts";
+
+const BAD = 300;
+const good = (i: number) => JSON.stringify({ eventVersion: "1.08", eventTime: "2013-12-07T05:03:12Z", eventID: `good-${i}`, eventName: "GetObject" });
+const bad = (i: number) => `not json ${i}`;
+const earlier = `{"deadLetter":{"reason":"an earlier run","status":0,"object":"old.ndjson","position":1},"record":"earlier"}`;
+
+for (const [runtime, signal, code] of [["node", "SIGINT", 130], ["deno", "SIGTERM", 143]] as const) {
+  test(`bulk.ts (${runtime}) stopped by ${signal}: exit ${code}, its dead letters added to the file, one line says where`, async () => {
+    const stack = await localStack();
+    const proxy = await slowProxy(stack.search, 3000);
+    const dir = mkdtempSync(join(tmpdir(), "trailpost-interrupt-"));
+    try {
+      const records = join(dir, "records.ndjson");
+      writeFileSync(records, [...Array.from({ length: BAD }, (_, i) => bad(i)), ...Array.from({ length: 20_000 }, (_, i) => good(i))].join("\n") + "\n");
+      const deadLetters = join(dir, "dl.ndjson");
+      writeFileSync(deadLetters, `${earlier}\n`);
+      const run = await runUntilSignalled(runtime, ["bulk.ts", records, "--dead-letter", deadLetters], { ES_URL: proxy.url, INDEX_PREFIX: uniqueName("int"), BULK_MAX_BYTES: "20000", BULK_CONCURRENCY: "1" }, dir, signal);
+      assert.equal(run.code, code, run.stderr);
+      const lines = readFileSync(deadLetters, "utf8").trim().split("\n");
+      assert.equal(lines[0], earlier, "what the file held before stays first");
+      assert.equal(lines.length, 1 + BAD, `every dead letter of the run is in the file:\n${run.stderr}`);
+      const entries = lines.slice(1).map((l) => JSON.parse(l) as { deadLetter: { object: string; position: number; reason: string }; record: unknown });
+      assert.deepEqual(entries.map((e) => e.deadLetter.position), Array.from({ length: BAD }, (_, i) => i + 1));
+      for (const e of entries) assert.match(e.deadLetter.reason, /not JSON/);
+      assert.deepEqual(readdirSync(dir).filter((f) => f.includes("partial")), [], "no partial file left");
+      const said = run.stderr.split("\n").filter((l) => l.includes(deadLetters));
+      assert.deepEqual(said, [`bulk: interrupted by ${signal}: ${BAD} dead letters of this run added to ${deadLetters}; fix the cause, then replay: bulk.ts ${deadLetters}`]);
+    } finally {
+      await proxy.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test("a replay of the dead-letter file stopped by SIGINT leaves the file as it was and drops its partial file", async () => {
+  const stack = await localStack();
+  const proxy = await slowProxy(stack.search, 3000);
+  const dir = mkdtempSync(join(tmpdir(), "trailpost-interrupt-replay-"));
+  try {
+    const file = join(dir, "dl.ndjson");
+    const line = (record: string, i: number) => `{"deadLetter":{"reason":"HTTP 429","status":429,"object":"s3://b/k.json.gz","position":${i}},"record":${record}}`;
+    const content = [...Array.from({ length: BAD }, (_, i) => line(JSON.stringify({ eventID: `no-time-${i}` }), i)), ...Array.from({ length: 20_000 }, (_, i) => line(good(i), BAD + i))].join("\n") + "\n";
+    writeFileSync(file, content);
+    const run = await runUntilSignalled("node", ["bulk.ts", file], { ES_URL: proxy.url, INDEX_PREFIX: uniqueName("intr"), BULK_MAX_BYTES: "20000", BULK_CONCURRENCY: "1", DEAD_LETTER_FILE: file }, dir, "SIGINT");
+    assert.equal(run.code, 130, run.stderr);
+    assert.equal(readFileSync(file, "utf8"), content, "the file is as it was: it still holds every record");
+    assert.deepEqual(readdirSync(dir).filter((f) => f.includes("partial")), []);
+    assert.match(run.stderr, new RegExp(`bulk: interrupted by SIGINT: ${file.replace(/[.]/g, "\\.")} is left as it was`));
+  } finally {
+    await proxy.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Starts a script, waits until its partial dead-letter file holds BAD lines, sends `signal`, and waits for its end. */
+function runUntilSignalled(runtime: "node" | "deno", [script, ...args]: string[], env: Record<string, string>, dir: string, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> {
+  const path = `${repoRoot}scripts/${script}`;
+  const [command, prefix] = runtime === "deno" ? [`${repoRoot}node_modules/.bin/deno`, ["run", "--allow-all", "--quiet", path]] : [process.execPath, ["--import", import.meta.resolve("tsx"), path]];
+  const child = spawn(command, [...prefix, ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d));
+  child.stdout.resume();
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = setInterval(() => {
+      const partial = readdirSync(dir).find((f) => f.endsWith(".partial"));
+      const lines = partial ? readFileSync(join(dir, partial), "utf8").split("\n").length - 1 : 0;
+      if (lines >= BAD) {
+        clearInterval(poll);
+        child.kill(signal);
+      } else if (Date.now() - started > 60_000 || child.exitCode !== null) {
+        clearInterval(poll);
+        child.kill("SIGKILL");
+        reject(new Error(`no ${BAD} dead letters written within 60 s (${lines}); stderr: ${stderr}`));
+      }
+    }, 50);
+    child.on("close", (code, killedBy) => resolve({ code: code ?? (killedBy === "SIGINT" ? 130 : killedBy === "SIGTERM" ? 143 : null), stderr }));
+  });
+}
+
+/** An HTTP proxy to the engine that holds each `_bulk` request `delayMs` before passing it on. */
+function slowProxy(target: string, delayMs: number): Promise<{ url: string; close(): Promise<void> }> {
+  const to = new URL(target);
+  const timers = new Set<NodeJS.Timeout>();
+  const upstreams = new Set<ReturnType<typeof request>>();
+  const server = createServer((req, res) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (res.destroyed) return;
+      const upstream = request({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers: { ...req.headers, connection: "close" }, agent: false }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstreams.add(upstream);
+      upstream.on("close", () => upstreams.delete(upstream));
+      upstream.on("error", () => res.destroy());
+      req.pipe(upstream);
+    }, req.url?.startsWith("/_bulk") ? delayMs : 0);
+    timers.add(timer);
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        close: () =>
+          new Promise<void>((r) => {
+            for (const timer of timers) clearTimeout(timer);
+            for (const upstream of upstreams) upstream.destroy();
+            server.closeAllConnections();
+            server.close(() => r());
+          }),
+      });
+    });
+  });
+}
