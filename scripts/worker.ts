@@ -90,10 +90,11 @@ await main("worker", async () => {
     maxBytes: indexing.options.maxBytes,
     bulk: { concurrency: indexing.options.concurrency, maxRetries: indexing.options.maxRetries, backoffMs: indexing.options.backoffMs, onRetry: indexing.options.onRetry },
   });
-  let deadLetterFile: Awaited<ReturnType<typeof openAppend>> | undefined;
+  // opened by the first dead letter, once: objects are indexed concurrently, so keep the opening promise
+  let deadLetterFile: ReturnType<typeof openAppend> | undefined;
   const keep = async (lines: string[]) => {
-    deadLetterFile ??= await openAppend(deadLetterPath);
-    await deadLetterFile.write(lines.map((l) => `${l}\n`).join(""));
+    deadLetterFile ??= openAppend(deadLetterPath);
+    await (await deadLetterFile).write(lines.map((l) => `${l}\n`).join(""));
   };
   const counts = { messages: 0, tests: 0, ignored: 0, indexed: 0, failed: 0 };
   const account = (outcome: ObjectOutcome, sentAt: number) => {
@@ -159,7 +160,7 @@ await main("worker", async () => {
     result = await consumer.run();
   } finally {
     clearInterval(progress);
-    await deadLetterFile?.close();
+    await (await deadLetterFile)?.close();
   }
   log(`${summary()}; ${plural(result.deleted, "message")} deleted, ${result.retried} released for another try, ${result.gaveUp} given up to the dead-letter queue, ${result.released} released on stop`);
   log(result.reason === "idle" ? `the queue ${queueName(queueUrl)} has been empty for ${extra.exitWhenIdle} s: exiting` : "stopped");
