@@ -13,9 +13,9 @@ import { expectObjects } from "../lib/progress/expected.ts";
 import { parseKey, safeRelativePath } from "../lib/cloudtrail/layout.ts";
 import { gzip } from "../lib/streams/gunzip.ts";
 import { iterate } from "../lib/streams/log-object.ts";
-import { awsFrom, bytes, locationFrom, main, plural, s3From } from "./common.ts";
-import { args, env, join, writeBytes } from "./platform.ts";
-import { OUTPUT, runOutput } from "./progress.ts";
+import { awsFrom, bytes, locationFrom, main, plural, s3From } from "./runtime/common.ts";
+import { args, env, join, writeBytes } from "./runtime/platform.ts";
+import { OUTPUT, runOutput } from "./runtime/progress.ts";
 
 const SETTINGS: SettingName[] = ["bucket", "prefix", "accounts", "regions", "orgId", "date", "from", "to", "region", "profile", "endpoint", "s3Endpoint", ...OUTPUT];
 const OUT = { out: { env: "", flag: "--out", help: "directory to copy into (default work/<DATE>/s3)" } };

@@ -12,7 +12,7 @@ import { createServer } from "node:http";
 import { ConfigError, usage } from "../lib/config.ts";
 import type { FetchHandler } from "../lib/edge/handler.ts";
 import { EDGE_FLAGS, EDGE_SETTINGS, edgeHandler } from "../lib/edge/main.ts";
-import { args, decompress, env, exit } from "./platform.ts";
+import { args, decompress, env, exit } from "./runtime/platform.ts";
 
 const HELP = `usage: deno serve -A --port PORT scripts/edge.ts   |   npx tsx scripts/edge.ts --port PORT [--host HOST]
 

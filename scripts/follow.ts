@@ -19,8 +19,8 @@ import { SQS } from "../lib/aws/sqs.ts";
 import { ConfigError, readConfig, usage } from "../lib/config.ts";
 import { SearchClient } from "../lib/search/client.ts";
 import { simulatedCloudTrail, type SimulatedObject } from "../fixtures/simulate.ts";
-import { main, plural } from "./common.ts";
-import { args, env, scriptCommand } from "./platform.ts";
+import { main, plural } from "./runtime/common.ts";
+import { args, env, scriptCommand } from "./runtime/platform.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const positive = (name: string) => (v: string) => (/^\d+(\.\d+)?$/.test(v) && Number(v) > 0 ? undefined : `${name} must be a positive number, not ${JSON.stringify(v)}`);

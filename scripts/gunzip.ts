@@ -9,10 +9,10 @@ import { ConfigError, readConfig, usage } from "../lib/config.ts";
 import { Ledger } from "../lib/ledger.ts";
 import { gunzipBody } from "../lib/streams/gunzip.ts";
 import { iterate, ObjectError } from "../lib/streams/log-object.ts";
-import { bytes, main, plural } from "./common.ts";
-import { outputPaths } from "./output-paths.ts";
-import { args, decompress, env, listFiles, Output, stdin, writeBytes } from "./platform.ts";
-import { OUTPUT, runOutput } from "./progress.ts";
+import { bytes, main, plural } from "./runtime/common.ts";
+import { outputPaths } from "./runtime/output-paths.ts";
+import { args, decompress, env, listFiles, Output, stdin, writeBytes } from "./runtime/platform.ts";
+import { OUTPUT, runOutput } from "./runtime/progress.ts";
 import { readFile } from "node:fs/promises";
 
 const OUT = { out: { env: "", flag: "--out", help: "directory for the .json files (default: beside each .gz)" } };

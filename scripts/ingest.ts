@@ -14,11 +14,11 @@ import { countListing } from "../lib/parallel/listed.ts";
 import { indexObjects, indexRecords, prepareIndex } from "../lib/search/indexer.ts";
 import { gunzip } from "../lib/streams/gunzip.ts";
 import { DEFAULT_PROGRAM, select } from "../lib/streams/select.ts";
-import { awsFrom, bytes, deadLetterNote, INDEXING, indexingFrom, indexingSummary, locationFrom, main, plural, programOf, s3From } from "./common.ts";
-import { args, decompress, env } from "./platform.ts";
-import { OUTPUT, runOutput } from "./progress.ts";
-import { KEY_FLAGS, publicKeysFrom } from "./public-keys.ts";
-import { AUTO_MIN_BYTES, spawnWorker, workerCount, WORKERS_FLAG } from "./workers.ts";
+import { awsFrom, bytes, deadLetterNote, INDEXING, indexingFrom, indexingSummary, locationFrom, main, plural, programOf, s3From } from "./runtime/common.ts";
+import { args, decompress, env } from "./runtime/platform.ts";
+import { OUTPUT, runOutput } from "./runtime/progress.ts";
+import { KEY_FLAGS, publicKeysFrom } from "./runtime/public-keys.ts";
+import { AUTO_MIN_BYTES, spawnWorker, workerCount, WORKERS_FLAG } from "./runtime/workers.ts";
 
 const SETTINGS: SettingName[] = ["bucket", "prefix", "accounts", "regions", "orgId", "date", "from", "to", "region", "profile", "endpoint", "s3Endpoint", ...INDEXING, ...OUTPUT];
 const FLAGS = {

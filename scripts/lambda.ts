@@ -10,7 +10,7 @@
 import { usage } from "../lib/config.ts";
 import { processMessage } from "../lib/queue/process-message.ts";
 import { INDEXER_SETTINGS, indexerFromSettings, type SettingsIndexer } from "../lib/queue/settings.ts";
-import { args, decompress, env, exit } from "./platform.ts";
+import { args, decompress, env, exit } from "./runtime/platform.ts";
 
 export interface SQSEvent {
   Records?: { messageId: string; body: string }[];

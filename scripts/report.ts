@@ -10,9 +10,9 @@
 import { ConfigError, daysOf, readConfig, usage, type SettingName } from "../lib/config.ts";
 import { renderReport } from "../lib/report/page.ts";
 import { readReport, ReportError } from "../lib/report/read.ts";
-import { bytes, indexPrefixOf, main, plural, searchFrom } from "./common.ts";
-import { args, env, join, writeBytes } from "./platform.ts";
-import { OUTPUT } from "./progress.ts";
+import { bytes, indexPrefixOf, main, plural, searchFrom } from "./runtime/common.ts";
+import { args, env, join, writeBytes } from "./runtime/platform.ts";
+import { OUTPUT } from "./runtime/progress.ts";
 
 const SETTINGS: SettingName[] = ["date", "from", "to", "esUrl", "esApiKey", "esUsername", "esPassword", "esAws", "esCaCert", "esGzip", "indexPrefix", "region", "profile", ...OUTPUT];
 const FLAGS = { out: { env: "", flag: "--out", help: "the HTML file to write (default work/<DATE>/report.html)" } };

@@ -21,8 +21,8 @@ import {
   redrivePolicy,
   sameRedrive,
 } from "../lib/queue/setup.ts";
-import { awsFrom, main, sqsFrom } from "./common.ts";
-import { args, env } from "./platform.ts";
+import { awsFrom, main, sqsFrom } from "./runtime/common.ts";
+import { args, env } from "./runtime/platform.ts";
 
 const SETTINGS: SettingName[] = ["bucket", "prefix", "orgId", "region", "profile", "endpoint", "s3Endpoint", "sqsEndpoint"];
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;

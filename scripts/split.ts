@@ -13,12 +13,12 @@ import { gunzipBody } from "../lib/streams/gunzip.ts";
 import { DEFAULT_PROGRAM, selectEach, type Selected } from "../lib/streams/select.ts";
 import { ObjectPool } from "../lib/parallel/pool.ts";
 import { OrderedLines, SPLIT_BUNDLE_BYTES } from "../lib/parallel/split-job.ts";
-import { main, plural, programOf } from "./common.ts";
-import { LineWriter } from "./line-writer.ts";
-import { outputPaths } from "./output-paths.ts";
-import { args, decompress, env, fileObjects, fileSink, listFiles, Output, stdin } from "./platform.ts";
-import { fileSizes, OUTPUT, runOutput } from "./progress.ts";
-import { spawnWorker, workerCount, WORKERS_FLAG } from "./workers.ts";
+import { main, plural, programOf } from "./runtime/common.ts";
+import { LineWriter } from "./runtime/line-writer.ts";
+import { outputPaths } from "./runtime/output-paths.ts";
+import { args, decompress, env, fileObjects, fileSink, listFiles, Output, stdin } from "./runtime/platform.ts";
+import { fileSizes, OUTPUT, runOutput } from "./runtime/progress.ts";
+import { spawnWorker, workerCount, WORKERS_FLAG } from "./runtime/workers.ts";
 
 const FLAGS = {
   select: { env: "", flag: "--select", help: `jq program (default ${DEFAULT_PROGRAM})` },

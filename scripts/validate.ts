@@ -15,9 +15,9 @@ import { ValidationReport, type Stream } from "../lib/integrity/report.ts";
 import { s3Store } from "../lib/integrity/store.ts";
 import { findTrails } from "../lib/integrity/trails.ts";
 import { parseTrailArn, trailArn, validateTrail } from "../lib/integrity/validate.ts";
-import { awsFrom, locationFrom, main, plural, s3From } from "./common.ts";
-import { args, env } from "./platform.ts";
-import { KEY_FLAGS, publicKeysFrom } from "./public-keys.ts";
+import { awsFrom, locationFrom, main, plural, s3From } from "./runtime/common.ts";
+import { args, env } from "./runtime/platform.ts";
+import { KEY_FLAGS, publicKeysFrom } from "./runtime/public-keys.ts";
 
 const SETTINGS: SettingName[] = ["bucket", "prefix", "accounts", "regions", "orgId", "date", "from", "to", "region", "profile", "endpoint", "s3Endpoint"];
 const time = (name: string) => (v: string) => (Number.isNaN(digestTime(v)) ? `${name} must be a UTC time like 2024-03-04T05:00:00Z, not ${JSON.stringify(v)}` : undefined);

@@ -20,8 +20,8 @@ import { ObjectIndexer, type ObjectOutcome } from "../lib/queue/index-object.ts"
 import { processMessage } from "../lib/queue/process-message.ts";
 import { prepareIndex } from "../lib/search/indexer.ts";
 import { DEFAULT_PROGRAM } from "../lib/streams/select.ts";
-import { awsFrom, INDEXING, indexingFrom, main, plural, programOf, s3From, sqsFrom } from "./common.ts";
-import { args, decompress, env, openAppend } from "./platform.ts";
+import { awsFrom, INDEXING, indexingFrom, main, plural, programOf, s3From, sqsFrom } from "./runtime/common.ts";
+import { args, decompress, env, openAppend } from "./runtime/platform.ts";
 
 const SETTINGS: SettingName[] = ["queueUrl", "bucket", "prefix", "accounts", "regions", "orgId", "region", "profile", "endpoint", "s3Endpoint", "sqsEndpoint", ...INDEXING];
 const whole = (name: string, min: number) => (v: string) => (/^\d+$/.test(v) && Number(v) >= min ? undefined : `${name} must be a whole number${min ? ` ≥ ${min}` : ""}, not ${JSON.stringify(v)}`);

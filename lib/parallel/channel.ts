@@ -1,7 +1,7 @@
 /**
  * How the main thread and a worker talk: one message at a time, in order, with ArrayBuffers transferred rather than
  * copied. A runtime adapter makes a Channel of a Worker (Deno's web Worker, Node's worker_threads; see
- * scripts/workers.ts); `channelPair` makes two ends of a MessageChannel, for a worker in the same thread (tests).
+ * scripts/runtime/workers.ts); `channelPair` makes two ends of a MessageChannel, for a worker in the same thread (tests).
  *
  * ```ts
  * const [main, worker] = channelPair();

@@ -4,7 +4,7 @@
  * changed in the worker's books.
  *
  * ```ts
- * // the worker's entry (scripts/worker-thread.ts): a channel from the runtime, the jobs it can run
+ * // the worker's entry (scripts/runtime/worker-thread.ts): a channel from the runtime, the jobs it can run
  * serve(channel, { split: splitJob(decompress), index: indexJob(decompress) });
  * // a job
  * const job: Job = async (objects, context) => {

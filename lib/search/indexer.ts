@@ -46,7 +46,7 @@ export async function indexRecords(records: ReadableStream<Indexable>, client: S
 }
 
 export interface ParallelOptions {
-  /** Starts worker `index` (scripts/workers.ts). */
+  /** Starts worker `index` (scripts/runtime/workers.ts). */
   spawn: (index: number) => Channel;
   workers: number;
   /** The jq program's source (`.Records[]` or a `--select`). */

@@ -9,7 +9,7 @@
  *
  * The decompressor is a parameter: the runtime's `DecompressionStream` by default (edge runtimes, Deno), with every
  * gzip member decoded the same everywhere (see gzip-members.ts), while a Node entry point can hand in zlib, which
- * is several times faster there and must decode the same (scripts/platform.ts).
+ * is several times faster there and must decode the same (scripts/runtime/platform.ts).
  */
 import { gunzipMembers } from "./gzip-members.ts";
 import { ObjectError, message, type LogObject } from "./log-object.ts";

@@ -16,7 +16,7 @@ import { Ledger } from "../../lib/ledger.ts";
 import { gunzip } from "../../lib/streams/gunzip.ts";
 import { iterate } from "../../lib/streams/log-object.ts";
 import { select } from "../../lib/streams/select.ts";
-import { decompress } from "../../scripts/platform.ts";
+import { decompress } from "../../scripts/runtime/platform.ts";
 import { Rng } from "../../fixtures/common.ts";
 import { awsCli } from "../support/botocore.ts";
 import { AWKWARD_KEYS, randomKeys } from "../support/keys.ts";

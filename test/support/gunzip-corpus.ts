@@ -14,7 +14,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { decompressionStream, type Decompress } from "../../lib/streams/gunzip.ts";
 import { gunzipMembers, runtimeBehaviour } from "../../lib/streams/gzip-members.ts";
-import { decompress, runtime } from "../../scripts/platform.ts";
+import { decompress, runtime } from "../../scripts/runtime/platform.ts";
 
 interface Case {
   name: string;

@@ -1,6 +1,6 @@
 /**
  * lib/ is edge code: it must run on web-standard APIs alone (Deno, workers, browsers), with every machine
- * concern in scripts/platform.ts. This scans every .ts file under lib/ with the TypeScript parser (so comments
+ * concern in scripts/runtime/platform.ts. This scans every .ts file under lib/ with the TypeScript parser (so comments
  * and strings never count) and fails, naming file and line, on:
  *   - an import or export of a `node:` module (also `import type`, dynamic `import()` and `import x = require()`),
  *   - `process.…`, `Buffer`, `require(…)`, `__dirname`, `Deno.…` (also through `globalThis.`).

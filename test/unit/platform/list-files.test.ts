@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { listFiles } from "../../../scripts/platform.ts";
+import { listFiles } from "../../../scripts/runtime/platform.ts";
 
 const root = mkdtempSync(join(tmpdir(), "trailpost-list-"));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DeadLetterFile } from "../../../scripts/dead-letters.ts";
+import { DeadLetterFile } from "../../../scripts/runtime/dead-letters.ts";
 
 /** This process's open descriptors on files under `dir` (Linux). */
 const openIn = (dir: string) =>

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fileBody, streamedFileObjects } from "../../../scripts/file-stream.ts";
+import { fileBody, streamedFileObjects } from "../../../scripts/runtime/file-stream.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "trailpost-file-stream-"));
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { ConfigError } from "../../../lib/config.ts";
-import { outputPaths } from "../../../scripts/output-paths.ts";
+import { outputPaths } from "../../../scripts/runtime/output-paths.ts";
 
 const toNdjson = (rel: string) => `${rel.replace(/\.json(\.gz)?$/, "")}.ndjson`;
 

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { redactor, secretsOf } from "../../../scripts/secrets.ts";
+import { redactor, secretsOf } from "../../../scripts/runtime/secrets.ts";
 
 test("secrets from the environment, flags, secret files, ES_URL and the shared AWS files are all hidden", () => {
   const dir = mkdtempSync(join(tmpdir(), "trailpost-secrets-"));

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { SYNC_INPUT_LIMIT, SYNC_OUTPUT_LIMIT, zlibStream } from "../../../scripts/zlib-stream.ts";
+import { SYNC_INPUT_LIMIT, SYNC_OUTPUT_LIMIT, zlibStream } from "../../../scripts/runtime/zlib-stream.ts";
 import { Rng } from "../../support/hostile-json.ts";
 
 /** The bytes in chunks of `size`, as a stream. */

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { decompressionStream, gunzip, gunzipBody, gzip, type Decompress } from "../../../lib/streams/gunzip.ts";
 import { iterate, ObjectError, readText, type LogObject } from "../../../lib/streams/log-object.ts";
-import { decompress as platformDecompress } from "../../../scripts/platform.ts";
+import { decompress as platformDecompress } from "../../../scripts/runtime/platform.ts";
 import { streamOf } from "../../support/streams.ts";
 
 
@@ -32,7 +32,7 @@ async function bytesOf(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
 
 const decompressors: [string, Decompress][] = [
   ["DecompressionStream", decompressionStream],
-  ["zlib (scripts/platform.ts)", platformDecompress],
+  ["zlib (scripts/runtime/platform.ts)", platformDecompress],
 ];
 
 for (const [label, decompress] of decompressors) {
@@ -192,7 +192,7 @@ describe("gunzip() TransformStream", () => {
   });
 });
 
-describe("scripts/platform.ts decompress (zlib)", () => {
+describe("scripts/runtime/platform.ts decompress (zlib)", () => {
   test("data past zero padding is refused, naming where the padding starts and the data", async () => {
     const a = gzipSync("hello ");
     const input = concat(a, new Uint8Array(4), gzipSync("world"));

@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { gunzipBody } from "../../../lib/streams/gunzip.ts";
 import { gunzipMembers, runtimeBehaviour, storedMember } from "../../../lib/streams/gzip-members.ts";
 import { decompressionStream } from "../../../lib/streams/gunzip.ts";
-import { decompress } from "../../../scripts/platform.ts";
+import { decompress } from "../../../scripts/runtime/platform.ts";
 import { repoRoot } from "../../support/stack.ts";
 import { corpus, writeCorpus, type CorpusCase } from "./gzip-corpus.ts";
 

@@ -3,16 +3,16 @@
  * contract (0 everything landed, 1 some objects or records failed, 2 usage or configuration error), and the
  * summary lines.
  */
-import { CredentialsError, resolveCredentials, resolveRegion, type Credentials } from "../lib/aws/credentials.ts";
-import { REGION, S3 } from "../lib/aws/s3.ts";
-import { SQS } from "../lib/aws/sqs.ts";
-import { ConfigError, credentialWarnings, peekSetting, secretProblem, SETTINGS, type SettingName } from "../lib/config.ts";
-import type { TrailLocation } from "../lib/cloudtrail/objects.ts";
-import { JqSyntaxError, parseProgram, recordsProblem, type Program } from "../lib/jq/mod.ts";
-import { DEFAULT_PROGRAM } from "../lib/streams/select.ts";
-import type { Ledger } from "../lib/ledger.ts";
-import { SearchClient } from "../lib/search/client.ts";
-import { deadLetterLine, type BulkStats, type DeadLetter } from "../lib/search/bulk.ts";
+import { CredentialsError, resolveCredentials, resolveRegion, type Credentials } from "../../lib/aws/credentials.ts";
+import { REGION, S3 } from "../../lib/aws/s3.ts";
+import { SQS } from "../../lib/aws/sqs.ts";
+import { ConfigError, credentialWarnings, peekSetting, secretProblem, SETTINGS, type SettingName } from "../../lib/config.ts";
+import type { TrailLocation } from "../../lib/cloudtrail/objects.ts";
+import { JqSyntaxError, parseProgram, recordsProblem, type Program } from "../../lib/jq/mod.ts";
+import { DEFAULT_PROGRAM } from "../../lib/streams/select.ts";
+import type { Ledger } from "../../lib/ledger.ts";
+import { SearchClient } from "../../lib/search/client.ts";
+import { deadLetterLine, type BulkStats, type DeadLetter } from "../../lib/search/bulk.ts";
 import { DeadLetterFile } from "./dead-letters.ts";
 import { args, endRun, env, fetchTrusting, readSecretFile, runEnding, sharedAwsFiles, superviseRun, trustCertificates } from "./platform.ts";
 import { redactor, secretsOf } from "./secrets.ts";

@@ -6,10 +6,10 @@
  */
 import { parentPort } from "node:worker_threads";
 import process from "node:process";
-import type { Channel } from "../lib/parallel/channel.ts";
-import { indexJob } from "../lib/parallel/index-job.ts";
-import { serve } from "../lib/parallel/serve.ts";
-import { splitJob } from "../lib/parallel/split-job.ts";
+import type { Channel } from "../../lib/parallel/channel.ts";
+import { indexJob } from "../../lib/parallel/index-job.ts";
+import { serve } from "../../lib/parallel/serve.ts";
+import { splitJob } from "../../lib/parallel/split-job.ts";
 import { decompress } from "./platform.ts";
 
 // deno-lint-ignore no-explicit-any

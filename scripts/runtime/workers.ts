@@ -19,7 +19,7 @@
 import { availableParallelism } from "node:os";
 import process from "node:process";
 import { Worker as NodeWorker } from "node:worker_threads";
-import type { Channel, FromWorker, ToWorker } from "../lib/parallel/channel.ts";
+import type { Channel, FromWorker, ToWorker } from "../../lib/parallel/channel.ts";
 
 // deno-lint-ignore no-explicit-any
 const Deno = (globalThis as any).Deno as object | undefined;

@@ -11,10 +11,10 @@ import { constants, homedir, tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import process from "node:process";
 import { Readable } from "node:stream";
-import type { SharedFiles } from "../lib/aws/credentials.ts";
-import type { Decompress } from "../lib/streams/gunzip.ts";
+import type { SharedFiles } from "../../lib/aws/credentials.ts";
+import type { Decompress } from "../../lib/streams/gunzip.ts";
 import { zlibStream } from "./zlib-stream.ts";
-import type { LogObject } from "../lib/streams/log-object.ts";
+import type { LogObject } from "../../lib/streams/log-object.ts";
 
 // deno-lint-ignore no-explicit-any
 const Deno = (globalThis as any).Deno as undefined | { execPath(): string; stdin: { readable: ReadableStream<Uint8Array> }; createHttpClient(o: { caCerts: string[] }): unknown };

@@ -18,7 +18,7 @@
  * Errors read like platform.ts's: "unexpected end of file" for a truncated member, zlib's message otherwise.
  */
 import { createGunzip, gunzipSync } from "node:zlib";
-import type { Decompress } from "../lib/streams/gunzip.ts";
+import type { Decompress } from "../../lib/streams/gunzip.ts";
 
 /** Inputs up to this size are inflated in one call… */
 export const SYNC_INPUT_LIMIT = 1 << 19;

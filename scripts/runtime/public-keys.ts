@@ -4,9 +4,9 @@
  *
  *   const keys = await publicKeysFrom(extra, aws, values);
  */
-import { CloudTrail } from "../lib/aws/cloudtrail.ts";
-import { ConfigError, type Setting, type SettingName } from "../lib/config.ts";
-import { cachedKeys, cloudTrailKeys, fileKeys, parsePublicKeyList, PublicKeyListError, type PublicKeySource } from "../lib/integrity/public-keys.ts";
+import { CloudTrail } from "../../lib/aws/cloudtrail.ts";
+import { ConfigError, type Setting, type SettingName } from "../../lib/config.ts";
+import { cachedKeys, cloudTrailKeys, fileKeys, parsePublicKeyList, PublicKeyListError, type PublicKeySource } from "../../lib/integrity/public-keys.ts";
 import type { Aws } from "./common.ts";
 import { fileObjects } from "./platform.ts";
 

@@ -14,12 +14,12 @@
 import { statSync } from "node:fs";
 import process from "node:process";
 import { format } from "node:util";
-import type { SettingName } from "../lib/config.ts";
-import type { Ledger } from "../lib/ledger.ts";
-import type { ProgressKind } from "../lib/progress/format.ts";
-import { Progress } from "../lib/progress/model.ts";
-import { ProgressReporter, type ProgressMode } from "../lib/progress/reporter.ts";
-import { runSummary } from "../lib/progress/summary.ts";
+import type { SettingName } from "../../lib/config.ts";
+import type { Ledger } from "../../lib/ledger.ts";
+import type { ProgressKind } from "../../lib/progress/format.ts";
+import { Progress } from "../../lib/progress/model.ts";
+import { ProgressReporter, type ProgressMode } from "../../lib/progress/reporter.ts";
+import { runSummary } from "../../lib/progress/summary.ts";
 import { printFailures } from "./common.ts";
 
 type Values = Partial<Record<SettingName, string>>;

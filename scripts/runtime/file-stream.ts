@@ -8,7 +8,7 @@
  * ```
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import type { LogObject } from "../lib/streams/log-object.ts";
+import type { LogObject } from "../../lib/streams/log-object.ts";
 
 const CHUNK = 1 << 16;
 

@@ -12,7 +12,7 @@
  * console.error(hide(`bulk: ${error.message}`));   // "…ApiKey ***…"
  * ```
  */
-import { peekSetting } from "../lib/config.ts";
+import { peekSetting } from "../../lib/config.ts";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";

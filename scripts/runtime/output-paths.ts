@@ -10,7 +10,7 @@
  * targets.get(file.path); // "work/records/…/x.json.ndjson"
  * ```
  */
-import { ConfigError } from "../lib/config.ts";
+import { ConfigError } from "../../lib/config.ts";
 import { join, relative, resolve, sep } from "node:path";
 
 export function outputPaths(files: readonly { path: string; root: string }[], outDir: string, rename: (name: string) => string): Map<string, string> {
