@@ -17,8 +17,24 @@
  * well-formed UTF-16 (encoding would change it). A stage between toBulk and bulkWriter (lib/integrity/annotate.ts)
  * may put fields in front of a document; one that rewrote a document otherwise would have to keep its text too.
  */
+import type { Selected } from "../streams/select.ts";
 import type { IndexAction } from "./document.ts";
-import type { BulkBatch, BulkItem, RecordRef } from "./bulk.ts";
+
+/**
+ * Where a record came from, and its text: all a batch keeps of it (not the parsed value, to keep memory low). For
+ * the items toBulk makes, `text` is read from the document when the document ends with it.
+ */
+export type RecordRef = Pick<Selected, "text" | "object" | "position">;
+
+export interface BulkItem {
+  action: IndexAction;
+  record: RecordRef;
+}
+
+export interface BulkBatch {
+  items: BulkItem[];
+  bytes: number;
+}
 
 export interface EncodedBatch {
   /** The `_bulk` request body: each item's action line and document line, in order. */

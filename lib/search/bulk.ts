@@ -26,28 +26,12 @@ import { errorReason, type SearchClient } from "./client.ts";
 import { RecordError, toAction, utf8Length, type IndexAction } from "./document.ts";
 import { AdaptiveLimit, FixedLimit } from "./concurrency.ts";
 import { RecordIds } from "./ids.ts";
-import { actionLine, BodyBuilder, bulkItem, encodeBatch, recordOf, startOf, type EncodedBatch } from "./bulk-body.ts";
+import { actionLine, BodyBuilder, bulkItem, encodeBatch, recordOf, startOf, type BulkBatch, type BulkItem, type EncodedBatch, type RecordRef } from "./bulk-body.ts";
 
-export { actionLine, type EncodedBatch };
-
-/**
- * Where a record came from, and its text: all a batch keeps of it (not the parsed value, to keep memory low). For
- * the items toBulk makes, `text` is read from the document when the document ends with it (bulk-body.ts).
- */
-export type RecordRef = Pick<Selected, "text" | "object" | "position">;
+export { actionLine, type BulkBatch, type BulkItem, type EncodedBatch, type RecordRef };
 
 /** A record to index; `id` is one it was given before (a dead letter's), kept when it belongs to the content. */
 export type Indexable = Selected & { id?: string };
-
-export interface BulkItem {
-  action: IndexAction;
-  record: RecordRef;
-}
-
-export interface BulkBatch {
-  items: BulkItem[];
-  bytes: number;
-}
 
 /** A record that did not land, with why. Written as one NDJSON line by `deadLetterLine`. */
 export interface DeadLetter {
