@@ -14,7 +14,7 @@ import { after, before, describe, test } from "node:test";
 import { cloudTrailJson, gzip } from "../../fixtures/common.ts";
 import { digestDay, fixtureObject, putHeaders, testPublicKeys, type DigestDay, type FixtureObject } from "../../fixtures/digests.ts";
 import { S3 } from "../../lib/aws/s3.ts";
-import { allDocuments, runScript } from "../support/run.ts";
+import { allDocuments, runScript, type RunResult } from "../support/run.ts";
 import { localStack, uniqueName, type TestStack } from "../support/stack.ts";
 
 let stack: TestStack;
@@ -63,7 +63,7 @@ describe("ingest --validate, a file added to shadow a genuine record", () => {
   let forgedKey: string;
   let eventID: string;
   let prefix: string;
-  let first: { code: number; stderr: string };
+  let first: RunResult;
 
   before(async () => {
     bucket = uniqueName("is-shadow");
