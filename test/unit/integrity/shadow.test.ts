@@ -10,6 +10,10 @@ import type { IntegrityStatus } from "../../../lib/integrity/digest-index.ts";
 import { shouldUpdate } from "../../../lib/integrity/pending.ts";
 import { findShadows, mgetBody, MGET_PATH, resolveShadows, shadowReason, shadowUpdates, ShadowWatch, suspectQuery, type Held, type MgetDoc } from "../../../lib/integrity/shadow.ts";
 import { IntegrityBook } from "../../../lib/integrity/stage.ts";
+import { memoryStore } from "../../../lib/integrity/store.ts";
+import { fileKeys, parsePublicKeyList } from "../../../lib/integrity/public-keys.ts";
+import { Validation } from "../../../lib/integrity/validation.ts";
+import { testPublicKeys } from "../../../fixtures/digests.ts";
 import type { SearchClient } from "../../../lib/search/client.ts";
 
 const STATUSES: IntegrityStatus[] = ["valid", "invalid", "pending", "unsigned"];
@@ -34,6 +38,7 @@ class StubClient {
   async json<T>(method: string, path: string, body?: unknown): Promise<T> {
     this.sent.push({ method, path, body });
     if (path.includes("/_count")) return { count: this.count } as T;
+    if (path.includes("/_search")) return { hits: { hits: [] } } as T; // settlePending: nothing pending
     const asked = (body as { docs: { _index: string; _id: string }[] }).docs;
     return {
       docs: asked.map(({ _index, _id }) => {
@@ -216,5 +221,25 @@ describe("resolveShadows", () => {
       held += watch.held.length;
     }
     assert.ok(total > 50 && held > total, `the model must meet shadows and held non-shadows: ${total} shadows, ${held} held`);
+  });
+});
+
+describe("Validation's shadow lines", () => {
+  test("past the bound a line says how many duplicates were not checked; a shadow is named and makes the run unclean", async () => {
+    const validation = await Validation.load({ store: memoryStore([]), keys: fileKeys(parsePublicKeyList(testPublicKeys(), "test keys")), location: { bucket: "b" }, days: ["2024-03-04"], maxHeld: 2 });
+    validation.book.set("s3://b/g", { status: "valid" });
+    validation.book.set("s3://b/forged", { status: "unsigned" });
+    for (const id of ["x", "y", "z"]) validation.onDuplicate(dup(id, "s3://b/g", 4));
+    const docs = new Map<string, { object: string; integrity: IntegrityStatus }>([["x", { object: "s3://b/forged", integrity: "unsigned" }], ["y", { object: "s3://b/g", integrity: "valid" }]]);
+    assert.equal(validation.clean, true);
+    await validation.settle(new StubClient(docs) as unknown as SearchClient, "ct-*");
+    const lines = validation.summary("ingest");
+    assert.deepEqual(lines.slice(0, 2), [
+      "ingest: SHADOWED s3://b/forged (unsigned, now invalid) holds id x in ct-2024.03.04: it shadows record 4 of s3://b/g, a valid file: same eventID, indexed first; the genuine record counted as a duplicate and is not in the index",
+      "ingest: the shadow check held the first 2 duplicates of valid files only: 1 more were not checked",
+    ]);
+    assert.match(lines.at(-1)!, /; 1 shadowed record \(2 duplicates of valid files checked\)$/);
+    assert.deepEqual(validation.shadowCounts, { held: 2, dropped: 1, shadowed: 1, updated: 1 });
+    assert.equal(validation.clean, false);
   });
 });
