@@ -119,6 +119,27 @@ describe("ingest --validate, a file added to shadow a genuine record", () => {
   });
 });
 
+describe("ingest --validate, a shadowing file indexed by an earlier run", () => {
+  test("the count before indexing arms the check: this run meets no suspect file and still names the shadow", async () => {
+    const bucket = uniqueName("is-earlier");
+    const day = digestDay({ bucket, seed: "earlier" });
+    const genuine = day.logs.find((l) => l.hour === 10)!;
+    // dropped in the day before's folder, where the next run does not look
+    const forgedKey = genuine.key.replace("/2024/03/04/", "/2024/03/03/").replace(/_2024030\dT\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$/, "_20240303T2355Z_0000000000000000.json.gz");
+    assert.notEqual(forgedKey, genuine.key);
+    const eventID = String(genuine.records[2]!.eventID);
+    await upload(bucket, [...day.objects, fixtureObject(forgedKey, "log", gzip(cloudTrailJson([{ ...genuine.records[2], eventName: "ConsoleLogin", sourceIPAddress: "198.51.100.7" }])))]);
+    const prefix = uniqueName("is-ea");
+    const earlier = await runScript("ingest.ts", ["--date", "2024-03-03", "--validate", "--public-keys", keysFile], envFor(bucket, prefix));
+    assert.match(earlier.stderr, /ingest: integrity: \d+ log files: \d+ valid, 0 invalid, 0 pending, 1 unsigned;/, earlier.stderr);
+    const run = await runScript("ingest.ts", args(day), envFor(bucket, prefix));
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, new RegExp(`ingest: integrity: ${dayLogs(day).length} log files: ${dayLogs(day).length} valid, 0 invalid, 0 pending, 0 unsigned;.*; 1 shadowed record \\(1 duplicate of valid files checked\\)`), run.stderr);
+    assert.ok(run.stderr.includes(`ingest: SHADOWED s3://${bucket}/${forgedKey} (`), run.stderr);
+    assert.ok(run.stderr.includes(`holds id ${eventID} in ${prefix}-`) && run.stderr.includes(`shadows record 3 of s3://${bucket}/${genuine.key}, a valid file`), run.stderr);
+  });
+});
+
 describe("ingest --validate, a healthy day", () => {
   test("a re-run, every record a duplicate, holds nothing for the shadow check and exits 0", async () => {
     const bucket = uniqueName("is-healthy");
