@@ -61,6 +61,7 @@ await main("ingest", async () => {
     engine = await prepareIndex(indexing.client, indexing.options.indexPrefix, indexing.template, indexing.serverless);
     if (extra.validate === "true" || extra.validate === "1") {
       validation = await Validation.load({ store: s3Store(s3), keys: await publicKeysFrom(extra, aws, values), location, days });
+      await validation.prepare(indexing.client, `${indexing.options.indexPrefix}-*`);
     }
     // worker threads split whole objects and make their documents; this thread sends them (not with --validate)
     workers = validation ? 0 : await workerCount(extra.workers, () => listed.enough(AUTO_MIN_BYTES));
@@ -69,7 +70,7 @@ await main("ingest", async () => {
     } else {
       const objects = s3Objects(s3, location, days, { ledger }).pipeThrough(gunzip({ decompress }));
       const records = (validation ? validation.stage(objects) : objects).pipeThrough(select(program, { ledger }));
-      await indexRecords(records, indexing.client, { ...indexing.options, batches: validation?.batches() });
+      await indexRecords(records, indexing.client, { ...indexing.options, batches: validation?.batches(), onDuplicate: validation?.onDuplicate });
     }
     completed = true;
     await validation?.settle(indexing.client, `${indexing.options.indexPrefix}-*`);
@@ -98,7 +99,7 @@ await main("ingest", async () => {
       concurrency: indexing.options.stats,
       workers,
       deadLetterFile: ledger.records.deadLettered ? indexing.deadLetters.path : null,
-      integrity: validation ? { objects: validation.book.objects, records: validation.book.records, digests: validation.digests.counts } : undefined,
+      integrity: validation ? { objects: validation.book.objects, records: validation.book.records, digests: validation.digests.counts, shadows: validation.shadowCounts } : undefined,
     },
   });
 });

@@ -26,9 +26,9 @@ import { errorReason, type SearchClient } from "./client.ts";
 import { RecordError, toAction, utf8Length, type IndexAction } from "./document.ts";
 import { AdaptiveLimit, FixedLimit } from "./concurrency.ts";
 import { RecordIds } from "./ids.ts";
-import { actionLine, BodyBuilder, bulkItem, encodeBatch, recordOf, startOf, type BulkBatch, type BulkItem, type EncodedBatch, type RecordRef } from "./bulk-body.ts";
+import { actionLine, BodyBuilder, bulkItem, encodeBatch, recordOf, startOf, type BulkBatch, type BulkItem, type EncodedBatch, type EncodedItem, type RecordRef } from "./bulk-body.ts";
 
-export { actionLine, type BulkBatch, type BulkItem, type EncodedBatch, type RecordRef };
+export { actionLine, type BulkBatch, type BulkItem, type EncodedBatch, type EncodedItem, type RecordRef };
 
 /** A record to index; `id` is one it was given before (a dead letter's), kept when it belongs to the content. */
 export type Indexable = Selected & { id?: string };
@@ -169,11 +169,16 @@ export interface BulkWriterOptions {
   maxRetries?: number;
   /** First backoff step, ms; doubles per retry, full jitter, capped at 30 s. Default 250. */
   backoffMs?: number;
+  /** Called for each item the engine answered 409 (already there: a duplicate), e.g. to check later who holds its id (lib/integrity/shadow.ts). */
+  onDuplicate?: (item: DuplicateItem) => void;
   /** Called before each retry, for progress output. */
   onRetry?: (info: { attempt: number; items: number; reason: string; delayMs: number }) => void;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
+
+/** An item that came back 409: where it was to go, and the record it came from. */
+export type DuplicateItem = Pick<EncodedItem, "index" | "id" | "object" | "position">;
 
 /**
  * Whole-request answers worth another try. `create` with deterministic ids is idempotent, so even a 500 (which
@@ -315,7 +320,10 @@ class BatchSender {
             const piece = pending[i]!;
             const { status, error } = results[i]!;
             if (status === 200 || status === 201) ledger.landed(piece.batch.items[piece.i]!.index);
-            else if (status === 409) ledger.records.duplicates++;
+            else if (status === 409) {
+              ledger.records.duplicates++;
+              this.options.onDuplicate?.(piece.batch.items[piece.i]!);
+            }
             else if (RETRYABLE_ITEM(status) || !status) {
               retry.push(piece);
               retryStatus = status;

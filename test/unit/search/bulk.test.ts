@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Ledger } from "../../../lib/ledger.ts";
-import { actionLine, bulkWriter, deadLetterLine, toBulk, type BulkBatch, type BulkItem, type DeadLetter } from "../../../lib/search/bulk.ts";
+import { actionLine, bulkWriter, deadLetterLine, toBulk, type BulkBatch, type BulkItem, type BulkWriterOptions, type DeadLetter, type DuplicateItem } from "../../../lib/search/bulk.ts";
 import type { SearchClient, SearchResponse } from "../../../lib/search/client.ts";
 import { toAction } from "../../../lib/search/document.ts";
 import type { Selected } from "../../../lib/streams/select.ts";
@@ -182,6 +182,7 @@ async function batchesFor(n: number, perBatch = n): Promise<BulkBatch[]> {
 }
 
 interface RunOptions {
+  onDuplicate?: BulkWriterOptions["onDuplicate"];
   maxRetries?: number;
   backoffMs?: number;
   random?: () => number;
@@ -207,6 +208,7 @@ async function write(batches: BulkBatch[], handler: Handler, options: RunOptions
         maxRetries: options.maxRetries,
         backoffMs: options.backoffMs,
         concurrency: options.concurrency,
+        onDuplicate: options.onDuplicate,
       }),
     );
   } catch (e) {
@@ -247,6 +249,20 @@ describe("bulkWriter", () => {
     assert.equal(ledger.records.indexed, 2);
     assert.equal(ledger.records.duplicates, 1);
     assert.equal(deadLetters.length, 0);
+    assertBalanced(ledger);
+  });
+
+  test("onDuplicate is told each 409 item's index, id, object and position, once, after retries too; not the others", async () => {
+    const seen: DuplicateItem[] = [];
+    const { ledger } = await write(await batchesFor(6, 3), (s, call) => itemsResponse(s.ids.map((id) => (id === "id-1" || id === "id-4" ? 409 : id === "id-5" && call <= 2 ? 429 : 201))), {
+      onDuplicate: (item) => void seen.push({ index: item.index, id: item.id, object: item.object, position: item.position }),
+      concurrency: 1,
+    });
+    assert.deepEqual(seen, [
+      { index: "cloudtrail-2013.12.07", id: "id-1", object: "s3://b/k0.json.gz", position: 2 },
+      { index: "cloudtrail-2013.12.07", id: "id-4", object: "s3://b/k0.json.gz", position: 5 },
+    ]);
+    assert.equal(ledger.records.duplicates, 2);
     assertBalanced(ledger);
   });
 
