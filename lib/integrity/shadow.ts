@@ -4,9 +4,10 @@
  * mere duplicate. The watch remembers the 409s of `valid` files, only once a shadow is possible (the indices
  * already hold `unsigned` or `invalid` documents, or this run met such a file: on a healthy trail it holds
  * nothing), up to a bound. After indexing, `resolveShadows` looks those ids up (`_mget`, two fields): a document
- * of another file that is not `valid` shadows the record. It is updated to `invalid`, with the valid file and the
- * record's position as the reason (a `pending` or `unsigned` document only: pending.ts's rules; an `invalid` one
- * keeps what it says), and each shadow is reported. The genuine record stays counted as a duplicate.
+ * of another file that is `unsigned`, `invalid` or not annotated shadows the record (a `pending` one waits for its
+ * verdict: a later run settles it first). An `unsigned` one is updated to `invalid`, with the valid file and the
+ * record's position as the reason (pending.ts's rules; an `invalid` one keeps what it says), and each shadow is
+ * reported. The genuine record stays counted as a duplicate.
  *
  * ```ts
  * const watch = new ShadowWatch(book);
@@ -105,8 +106,8 @@ export interface MgetDoc {
 }
 
 /**
- * The shadows among `held` (the `_mget` answer, in the same order): a found document of another file that is not
- * `valid`. One per document (`seen` carries what earlier batches named). A document of the same file is the
+ * The shadows among `held` (the `_mget` answer, in the same order): a found document of another file that is
+ * neither `valid` nor `pending`. One per document (`seen` carries what earlier batches named). A document of the same file is the
  * record itself (a re-run); one of another valid file is CloudTrail delivering the event twice.
  */
 export function findShadows(held: Held[], docs: MgetDoc[], seen = new Set<string>()): Shadow[] {
@@ -118,7 +119,9 @@ export function findShadows(held: Held[], docs: MgetDoc[], seen = new Set<string
     const t = doc._source?.trailpost;
     const holder = typeof t?.object === "string" ? t.object : undefined;
     const integrity = typeof t?.integrity === "string" ? (t.integrity as IntegrityStatus) : undefined;
-    if (!doc.found || holder === undefined || holder === h.object || integrity === "valid") continue;
+    // a `pending` holder is not judged yet: its file may prove valid (CloudTrail delivering the event twice); a later
+    // run settles its verdict first (pending.ts), then judges it here
+    if (!doc.found || holder === undefined || holder === h.object || integrity === "valid" || integrity === "pending") continue;
     const key = `${h.index}\n${h.id}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -132,7 +135,7 @@ export function shadowReason(shadow: Pick<Shadow, "genuine" | "position">): stri
   return `shadows record ${shadow.position} of ${shadow.genuine}, a valid file: same eventID, indexed first`;
 }
 
-/** The updates for these shadows: to `invalid` where pending.ts's rules allow it (`pending`, `unsigned`). */
+/** The updates for these shadows: to `invalid` where pending.ts's rules allow it (`unsigned`). */
 export function shadowUpdates(shadows: Shadow[]): { index: string; id: string; fields: Record<string, string> }[] {
   return shadows.filter((s) => shouldUpdate(s.integrity, "invalid")).map((s) => ({ index: s.index, id: s.id, fields: { integrity: "invalid", integrityReason: shadowReason(s) } }));
 }

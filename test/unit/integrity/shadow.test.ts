@@ -111,7 +111,7 @@ describe("ShadowWatch", () => {
 describe("findShadows", () => {
   const found = (object: unknown, integrity: unknown): MgetDoc => ({ found: true, _source: { trailpost: { object, integrity } } });
 
-  test("a document of another file that is not valid shadows the record; its own, another valid file's, a missing one do not", () => {
+  test("a document of another file that is not valid shadows the record; its own, another valid file's, a pending one (not judged yet), a missing one do not", () => {
     const held = [dup("own", "s3://b/g", 1), dup("twice", "s3://b/g", 2), dup("gone", "s3://b/g", 3), dup("u", "s3://b/g", 4), dup("p", "s3://b/g", 5), dup("i", "s3://b/g", 6), dup("bare", "s3://b/g", 7), dup("odd", "s3://b/g", 8)];
     const docs: MgetDoc[] = [
       found("s3://b/g", "valid"),
@@ -126,7 +126,6 @@ describe("findShadows", () => {
     const shadows = findShadows(held, docs);
     assert.deepEqual(shadows.map((s) => [s.id, s.holder, s.integrity, s.genuine, s.position]), [
       ["u", "s3://b/forged", "unsigned", "s3://b/g", 4],
-      ["p", "s3://b/late", "pending", "s3://b/g", 5],
       ["i", "s3://b/edited", "invalid", "s3://b/g", 6],
       ["bare", "s3://b/plain", undefined, "s3://b/g", 7],
     ]);
@@ -210,7 +209,7 @@ describe("resolveShadows", () => {
           else {
             watch.onDuplicate(dup(id, o, position));
             const possible = armed || Object.values(files).some((s, i) => (s === "unsigned" || s === "invalid") && order.indexOf(`s3://b/f${i}`) <= order.indexOf(o));
-            if (files[o] === "valid" && possible && holder.object !== o && holder.integrity !== "valid") expected.add(id);
+            if (files[o] === "valid" && possible && holder.object !== o && holder.integrity !== "valid" && holder.integrity !== "pending") expected.add(id);
           }
         }
       }
@@ -220,7 +219,7 @@ describe("resolveShadows", () => {
       total += expected.size;
       held += watch.held.length;
     }
-    assert.ok(total > 50 && held > total, `the model must meet shadows and held non-shadows: ${total} shadows, ${held} held`);
+    assert.ok(total > 30 && held > total, `the model must meet shadows and held non-shadows: ${total} shadows, ${held} held`);
   });
 });
 
