@@ -24,7 +24,7 @@
  * ```
  */
 import { isJsonObject, parseLossless, stringifyLossless, type JsonObject, type JsonValue } from "../json/lossless.ts";
-import { RecordIds } from "./ids.ts";
+import { eventIdOf, RecordIds } from "./ids.ts";
 import { CLOUDTRAIL, FLAT_DEPTH_LIMIT, FLAT_LEAF_LIMIT, UNINDEXED, type Fields, type Leaf } from "./schema.ts";
 import { encodePath } from "./unindexed.ts";
 
@@ -60,7 +60,7 @@ export async function toAction(text: string, value: unknown, indexPrefix: string
   const eventTime = value.eventTime;
   const time = typeof eventTime === "string" ? parseEventTime(eventTime) : undefined;
   if (!time) throw new RecordError(`no valid eventTime (${eventTime === undefined ? "missing" : JSON.stringify(eventTime)?.slice(0, 100)})`);
-  const index = `${indexPrefix}-${time.day.replaceAll("-", ".")}`;
+  const index = indexOf(indexPrefix, time.day);
   const shape = textShape(text);
   if (shape.depth > MAX_DEPTH) {
     throw new RecordError(`nested ${shape.depth} levels deep: more than ${MAX_DEPTH} (the engines refuse JSON nested deeper than 1,000 levels)`);
@@ -68,7 +68,8 @@ export async function toAction(text: string, value: unknown, indexPrefix: string
   const ids = options.ids ?? new RecordIds();
   let id: string;
   try {
-    id = await ids.idOf(text, value, options.object ?? "", options.id);
+    // idOf gives the eventID as it is when there is one: no promise to wait for then
+    id = eventIdOf(value) ?? (await ids.idOf(text, value, options.object ?? "", options.id));
   } catch (error) {
     throw new RecordError(`cannot read the record to give it an id: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -98,6 +99,14 @@ export async function toAction(text: string, value: unknown, indexPrefix: string
   if (paths.length) doc.set(UNINDEXED, new Map<string, JsonValue>([["unindexed", unindexed], ["unindexedPaths", paths]]));
   return { index, id, source: stringifyLossless(doc), unindexed: paths };
 }
+
+/** `<prefix>-YYYY.MM.DD`; the last one is kept (records come in runs of one day). */
+function indexOf(prefix: string, day: string): string {
+  if (prefix !== last.prefix || day !== last.day) Object.assign(last, { prefix, day, index: `${prefix}-${day.replaceAll("-", ".")}` });
+  return last.index;
+}
+
+const last = { prefix: "", day: "", index: "" };
 
 /** `2013-12-07T05:03:12Z` and other ISO 8601 date-times; a date-time without an offset is UTC. */
 export function parseEventTime(text: string): { iso: string; day: string } | undefined {
