@@ -5,8 +5,8 @@
  * system) per record, for the whole path and for document.ts's `toAction` alone.
  *
  *   npx tsx bench/cpu.ts                       # RECORDS=100000 RUNS=5
- *   BASE=/tmp/base npx tsx bench/cpu.ts        # also a copy of the repository there (`git archive main lib`),
- *                                              # run by run in turns with this one: before → after
+ *   mkdir /tmp/base && git archive main lib | tar -x -C /tmp/base && ln -s "$PWD/node_modules" /tmp/base/
+ *   BASE=/tmp/base npx tsx bench/cpu.ts        # that lib/ too, run by run in turns with this one: before → after
  *
  * Figures only: nothing here asserts a speed. The machine is shared: compare medians of runs taken in turns.
  */
