@@ -285,7 +285,7 @@ class BatchSender {
       let response;
       const started = Date.now();
       try {
-        response = await this.client.request("POST", BULK_PATH, body, "application/x-ndjson");
+        response = await this.client.request("POST", BULK_PATH, body, "application/x-ndjson", true);
       } catch (error) {
         response = undefined;
         retry = pending;

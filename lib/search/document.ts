@@ -24,7 +24,7 @@
  * ```
  */
 import { isJsonObject, parseLossless, stringifyLossless, type JsonObject, type JsonValue } from "../json/lossless.ts";
-import { RecordIds } from "./ids.ts";
+import { eventIdOf, RecordIds } from "./ids.ts";
 import { CLOUDTRAIL, FLAT_DEPTH_LIMIT, FLAT_LEAF_LIMIT, UNINDEXED, type Fields, type Leaf } from "./schema.ts";
 import { encodePath } from "./unindexed.ts";
 
@@ -60,7 +60,7 @@ export async function toAction(text: string, value: unknown, indexPrefix: string
   const eventTime = value.eventTime;
   const time = typeof eventTime === "string" ? parseEventTime(eventTime) : undefined;
   if (!time) throw new RecordError(`no valid eventTime (${eventTime === undefined ? "missing" : JSON.stringify(eventTime)?.slice(0, 100)})`);
-  const index = `${indexPrefix}-${time.day.replaceAll("-", ".")}`;
+  const index = indexOf(indexPrefix, time.day);
   const shape = textShape(text);
   if (shape.depth > MAX_DEPTH) {
     throw new RecordError(`nested ${shape.depth} levels deep: more than ${MAX_DEPTH} (the engines refuse JSON nested deeper than 1,000 levels)`);
@@ -68,7 +68,8 @@ export async function toAction(text: string, value: unknown, indexPrefix: string
   const ids = options.ids ?? new RecordIds();
   let id: string;
   try {
-    id = await ids.idOf(text, value, options.object ?? "", options.id);
+    // idOf gives the eventID as it is when there is one: no promise to wait for then
+    id = eventIdOf(value) ?? (await ids.idOf(text, value, options.object ?? "", options.id));
   } catch (error) {
     throw new RecordError(`cannot read the record to give it an id: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -99,8 +100,17 @@ export async function toAction(text: string, value: unknown, indexPrefix: string
   return { index, id, source: stringifyLossless(doc), unindexed: paths };
 }
 
+/** `<prefix>-YYYY.MM.DD`; the last one is kept (records come in runs of one day). */
+function indexOf(prefix: string, day: string): string {
+  if (prefix !== last.prefix || day !== last.day) Object.assign(last, { prefix, day, index: `${prefix}-${day.replaceAll("-", ".")}` });
+  return last.index;
+}
+
+const last = { prefix: "", day: "", index: "" };
+
 /** `2013-12-07T05:03:12Z` and other ISO 8601 date-times; a date-time without an offset is UTC. */
 export function parseEventTime(text: string): { iso: string; day: string } | undefined {
+  if (text.length === 20 && plainUtc(text)) return { iso: text, day: text.slice(0, 10) };
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
   if (!m) return undefined;
   const offset = m[8] && m[8] !== "Z" ? m[8].replace(/^([+-]\d{2})(\d{2})$/, "$1:$2") : "Z";
@@ -118,6 +128,34 @@ export function parseEventTime(text: string): { iso: string; day: string } | und
 }
 
 /**
+ * `YYYY-MM-DDTHH:MM:SSZ` (CloudTrail's own form) naming a real UTC date-time in years 1-9999: what the general
+ * path above accepts with `iso` the text itself and `day` its first ten characters, without a Date.
+ */
+function plainUtc(t: string): boolean {
+  if (t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(10) !== 84 || t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58 || t.charCodeAt(19) !== 90) return false;
+  const year = digits(t, 0, 4);
+  const month = digits(t, 5, 2);
+  const day = digits(t, 8, 2);
+  const hour = digits(t, 11, 2);
+  const minute = digits(t, 14, 2);
+  const second = digits(t, 17, 2);
+  if (year < 1 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31);
+}
+
+/** The number written by `length` ASCII digits at `at`; -1 if any is not a digit. */
+function digits(t: string, at: number, length: number): number {
+  let n = 0;
+  for (let i = at; i < at + length; i++) {
+    const d = t.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
  * One walk over a record: the paths to move, and how many keys it has (to find keys that appear twice, which
  * JSON.parse silently merges: the text then has more keys than the value).
  */
@@ -129,27 +167,29 @@ class Scan {
 
   /** An object with a mapping (`fields`), or unmapped (`undefined`: only its keys are checked). */
   object(value: Record<string, unknown>, fields: Fields | undefined, path: readonly string[], root = false): void {
+    const mapped = fields && fieldsOf(fields);
     for (const key of Object.keys(value)) {
       this.keys++;
       const v = value[key];
-      const at = [...path, key];
       // ours, and the engine's metadata fields (`_id`, `_source`, …), which a document may not hold
       if (root && (key === "@timestamp" || key === UNINDEXED || key.startsWith("_"))) {
-        this.move(at, v);
+        this.move([...path, key], v);
         continue;
       }
       if (!safeKey(key)) {
-        this.move(at, v);
+        this.move([...path, key], v);
         continue;
       }
-      const spec = fields && Object.hasOwn(fields, key) ? fields[key] : undefined;
-      if (spec === undefined) this.unmapped(v, at);
-      else if (typeof spec === "object") this.mappedObject(v, spec, at);
+      // the path is made only where it is needed: a move, or a walk inside (leaves that fit are most keys)
+      const spec = mapped?.get(key);
+      if (spec === undefined) {
+        if (typeof v === "object" && v !== null) this.unmapped(v, [...path, key]);
+      } else if (typeof spec === "object") this.mappedObject(v, spec, [...path, key]);
       else if (spec === "flat") {
         if (v === null) continue;
-        if (isPlainObject(v)) this.flat(v, at, 1);
-        else this.move(at, v);
-      } else if (!leafFits(spec, v)) this.move(at, v);
+        if (isPlainObject(v)) this.flat(v, [...path, key], 1);
+        else this.move([...path, key], v);
+      } else if (!leafFits(spec, v)) this.move([...path, key], v);
       else this.count(v);
     }
   }
@@ -184,13 +224,13 @@ class Scan {
     for (const key of Object.keys(value)) {
       this.keys++;
       const v = value[key];
-      const at = [...path, key];
-      if (!safeFlatKey(key) || depth >= FLAT_DEPTH_LIMIT) this.move(at, v);
-      else if (isPlainObject(v)) this.flat(v, at, depth + 1);
+      if (!safeFlatKey(key) || depth >= FLAT_DEPTH_LIMIT) this.move([...path, key], v);
+      else if (isPlainObject(v)) this.flat(v, [...path, key], depth + 1);
       else if (Array.isArray(v)) {
+        const at = [...path, key];
         if (flatArrayFits(v, at, depth + 1, this.checkFlatLeaves)) this.count(v);
         else this.move(at, v);
-      } else if (!flatLeafFits(v, at, this.checkFlatLeaves)) this.move(at, v);
+      } else if (this.checkFlatLeaves && !flatLeafFits(v, [...path, key], true)) this.move([...path, key], v);
     }
   }
 
@@ -211,6 +251,15 @@ class Scan {
     }
   }
 }
+
+/** A mapping's fields as a Map, made once per mapping object (a lookup per key of every record). */
+function fieldsOf(fields: Fields): Map<string, Leaf | Fields> {
+  let map = fieldMaps.get(fields);
+  if (!map) fieldMaps.set(fields, (map = new Map(Object.entries(fields))));
+  return map;
+}
+
+const fieldMaps = new WeakMap<Fields, Map<string, Leaf | Fields>>();
 
 /** Outside flat fields: the engines read a dot as a path separator, and refuse empty or blank names. */
 function safeKey(key: string): boolean {

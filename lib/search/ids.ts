@@ -55,6 +55,8 @@ export function eventIdOf(value: unknown): string | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const eventID = (value as { eventID?: unknown }).eventID;
   if (typeof eventID !== "string" || eventID.length === 0 || eventID.length > MAX_ID_BYTES) return undefined;
+  // a UTF-16 code unit is at most 3 bytes of UTF-8 (a lone surrogate is encoded as U+FFFD): short ones fit unencoded
+  if (eventID.length * 3 <= MAX_ID_BYTES) return eventID;
   return new TextEncoder().encode(eventID).length <= MAX_ID_BYTES ? eventID : undefined;
 }
 

@@ -15,7 +15,6 @@
  * - A line that is not JSON is counted as read and dead-lettered with the reason, named by file and line.
  */
 import type { Ledger } from "../ledger.ts";
-import { lines } from "../streams/lines.ts";
 import type { DeadLetterSink, Indexable } from "./bulk.ts";
 
 export interface NdjsonSource {
@@ -25,22 +24,27 @@ export interface NdjsonSource {
 
 export function ndjsonRecords(sources: readonly NdjsonSource[], ledger: Ledger, deadLetter: DeadLetterSink): ReadableStream<Indexable> {
   const queue = [...sources];
-  let current: { name: string; reader: ReadableStreamDefaultReader<string>; line: number } | undefined;
+  let current: Current | undefined;
   return new ReadableStream<Indexable>(
     {
+      // records go out while the queue wants more (up to its high-water mark), lines cut from each decoded chunk
       async pull(controller) {
         for (;;) {
           if (!current) {
             const source = queue.shift();
             if (!source) return controller.close();
-            const reader = source.open().pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>).pipeThrough(lines()).getReader();
-            current = { name: source.name, reader, line: 0 };
+            const reader = source.open().pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>).getReader();
+            current = { name: source.name, reader, line: 0, lines: [], next: 0, partial: "", ended: false };
           }
-          const { done, value: line } = await current.reader.read();
-          if (done) {
-            current = undefined;
+          if (current.next === current.lines.length) {
+            if (current.ended) {
+              current = undefined;
+              continue;
+            }
+            await readLines(current);
             continue;
           }
+          const line = current.lines[current.next++]!;
           const n = ++current.line;
           const text = line.trim();
           if (!text) continue;
@@ -56,7 +60,7 @@ export function ndjsonRecords(sources: readonly NdjsonSource[], ledger: Ledger, 
             continue;
           }
           controller.enqueue(deadLetterRecord(text, value) ?? { text, value, object: current.name, position: n });
-          return;
+          if (!(controller.desiredSize! > 0)) return;
         }
       },
       async cancel(reason) {
@@ -65,6 +69,35 @@ export function ndjsonRecords(sources: readonly NdjsonSource[], ledger: Ledger, 
     },
     { highWaterMark: 64 },
   );
+}
+
+/** The file being read: its decoded text's reader, the lines of the last chunk, and the line number. */
+interface Current {
+  name: string;
+  reader: ReadableStreamDefaultReader<string>;
+  line: number;
+  lines: string[];
+  next: number;
+  /** The text after the chunk's last newline: the start of the next line. */
+  partial: string;
+  ended: boolean;
+}
+
+/** The next chunk's lines (`\n` or `\r\n`; the last line needs no newline), as lib/streams/lines.ts cuts them. */
+async function readLines(current: Current): Promise<void> {
+  const { done, value } = await current.reader.read();
+  current.next = 0;
+  if (done) {
+    current.ended = true;
+    current.lines = current.partial ? [current.partial] : [];
+  } else {
+    current.lines = (current.partial + value).split("\n");
+    current.partial = current.lines.pop()!;
+  }
+  for (let i = 0; i < current.lines.length; i++) {
+    const line = current.lines[i]!;
+    if (line.endsWith("\r")) current.lines[i] = line.slice(0, -1);
+  }
 }
 
 /** The record of a dead-letter line, with where it came from and the id it had; undefined for any other line. */

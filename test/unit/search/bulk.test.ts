@@ -141,6 +141,7 @@ interface Sent {
   method: string;
   path: string;
   contentType: string | undefined;
+  plainAnswer: boolean | undefined;
   ids: string[];
   body: string;
 }
@@ -151,11 +152,11 @@ type Handler = (sent: Sent, call: number) => Answer | Promise<Answer>;
 class StubClient {
   readonly sent: Sent[] = [];
   constructor(private readonly handler: Handler) {}
-  async request(method: string, path: string, bytes?: string | Uint8Array, contentType?: string): Promise<SearchResponse> {
+  async request(method: string, path: string, bytes?: string | Uint8Array, contentType?: string, plainAnswer?: boolean): Promise<SearchResponse> {
     const body = typeof bytes === "string" || bytes === undefined ? bytes : new TextDecoder().decode(bytes);
     const lines = (body ?? "").split("\n").filter(Boolean);
     const ids = lines.filter((_, i) => i % 2 === 0).map((l) => (JSON.parse(l) as { create: { _id: string } }).create._id);
-    const sent = { method, path, contentType, ids, body: body ?? "" };
+    const sent = { method, path, contentType, plainAnswer, ids, body: body ?? "" };
     this.sent.push(sent);
     const answer = await this.handler(sent, this.sent.length);
     if (answer instanceof Error) throw answer;
@@ -236,6 +237,7 @@ describe("bulkWriter", () => {
       assert.equal(s.method, "POST");
       assert.match(s.path, /^\/_bulk(\?|$)/);
       assert.equal(s.contentType, "application/x-ndjson");
+      assert.equal(s.plainAnswer, true); // the answer uncompressed (client.ts): small, and cheaper to read plain
       assert.ok(s.body.endsWith("\n"), "NDJSON ends with a newline");
     }
     assert.deepEqual(client.sent.flatMap((s) => s.ids).sort(), Array.from({ length: 10 }, (_, i) => `id-${i}`).sort());

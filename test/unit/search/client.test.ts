@@ -34,6 +34,18 @@ describe("SearchClient: URLs and auth", () => {
     assert.equal(new TextDecoder().decode(body), "{}\n");
   });
 
+  test("plainAnswer asks for an uncompressed answer, unless the request is signed; other requests leave it to fetch", async () => {
+    const { client, captured } = capturing({ url: "http://search.local:9200" });
+    await client.request("POST", "/_bulk", "{}\n", "application/x-ndjson", true);
+    await client.request("POST", "/_bulk", "{}\n", "application/x-ndjson");
+    assert.equal(captured[0]!.request.headers.get("accept-encoding"), "identity");
+    assert.equal(captured[1]!.request.headers.get("accept-encoding"), null);
+    const signed = capturing({ url: "https://search-domain.eu-west-1.es.amazonaws.com", aws: { credentials: CREDS, region: "eu-west-1", service: "es" } });
+    await signed.client.request("POST", "/_bulk", "{}\n", "application/x-ndjson", true);
+    assert.equal(signed.captured[0]!.request.headers.get("accept-encoding"), null);
+    assert.doesNotMatch(signed.captured[0]!.request.headers.get("authorization")!, /accept-encoding/);
+  });
+
   test("a base path is kept", async () => {
     const { client, captured } = capturing({ url: "https://proxy.local/search" });
     await client.request("GET", "/_cluster/health");

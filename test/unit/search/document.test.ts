@@ -4,6 +4,7 @@ import { keysInText, parseEventTime, RecordError, toAction, utf8Length } from ".
 import { contentHash } from "../../../lib/search/ids.ts";
 import { parseLossless, stringifyLossless } from "../../../lib/json/lossless.ts";
 import { originalRecord } from "../../../lib/search/unindexed.ts";
+import { Rng } from "../../support/hostile-json.ts";
 
 const PREFIX = "cloudtrail";
 const action = (text: string, prefix = PREFIX) => toAction(text, JSON.parse(text), prefix);
@@ -270,5 +271,56 @@ describe("toAction: nesting", () => {
     const a = await toAction(text, JSON.parse(text), PREFIX);
     assert.equal(a.unindexed.length, 1);
     assert.match(a.unindexed[0]!, /^requestParameters(\.a){100}$/);
+  });
+});
+
+/** parseEventTime as it was before its fast path for `YYYY-MM-DDTHH:MM:SSZ`: the reference the fast path must match. */
+function generalEventTime(text: string): { iso: string; day: string } | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
+  if (!m) return undefined;
+  const offset = m[8] && m[8] !== "Z" ? m[8].replace(/^([+-]\d{2})(\d{2})$/, "$1:$2") : "Z";
+  const normalized = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? "00"}${m[7] ? m[7].slice(0, 4) : ""}${offset}`;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59) return undefined;
+  if (offset !== "Z" && (Number(offset.slice(1, 3)) > 18 || Number(offset.slice(4, 6)) > 59)) return undefined;
+  const ms = Date.parse(normalized);
+  if (Number.isNaN(ms)) return undefined;
+  const date = new Date(ms);
+  const utcYear = date.getUTCFullYear();
+  if (utcYear < 1 || utcYear > 9999) return undefined;
+  return { iso: offset === "Z" ? text : date.toISOString(), day: date.toISOString().slice(0, 10) };
+}
+
+describe("parseEventTime: the fast path for CloudTrail's own form", () => {
+  test("accepts and refuses exactly what the general path does (seeded, edges weighted)", () => {
+    const rng = new Rng(20261201);
+    const two = (max: number) => String(rng.chance(0.3) ? rng.pick([0, 1, max - 1, max, max + 1, 99]) : rng.int(max + 2)).padStart(2, "0");
+    const year = () => String(rng.chance(0.4) ? rng.pick([0, 1, 4, 99, 100, 400, 1900, 2000, 2023, 2024, 2100, 9999]) : rng.int(10000)).padStart(4, "0");
+    const noise = "0123456789-T:Z+ .\u0660x";
+    let accepted = 0;
+    for (let i = 0; i < 200_000; i++) {
+      let text = `${year()}-${two(12)}-${two(31)}T${two(23)}:${two(59)}:${two(59)}Z`;
+      if (rng.chance(0.1)) {
+        const at = rng.int(text.length);
+        text = text.slice(0, at) + rng.pick([...noise]) + text.slice(at + 1);
+      }
+      const expected = generalEventTime(text);
+      if (expected) accepted++;
+      assert.deepEqual(parseEventTime(text), expected, text);
+    }
+    assert.ok(accepted > 50_000 && accepted < 190_000, `${accepted} accepted: both sides of the rule are exercised`);
+  });
+
+  test("leap days, month ends and the year range", () => {
+    for (const [text, ok] of [
+      ["2024-02-29T00:00:00Z", true], ["2023-02-29T00:00:00Z", false], ["1900-02-29T00:00:00Z", false], ["2000-02-29T00:00:00Z", true],
+      ["0004-02-29T12:00:00Z", true], ["0100-02-29T12:00:00Z", false], ["0000-01-01T00:00:00Z", false], ["9999-12-31T23:59:59Z", true],
+      ["2024-04-31T00:00:00Z", false], ["2024-12-31T24:00:00Z", false], ["2024-12-31T23:60:00Z", false], ["2024-12-31T23:59:60Z", false],
+      ["2024-1a-01T00:00:00Z", false], ["2024-01-01t00:00:00Z", false], ["2024-01-01T00:00:00z", false],
+    ] as const) {
+      assert.equal(parseEventTime(text) !== undefined, ok, text);
+      assert.deepEqual(parseEventTime(text), generalEventTime(text), text);
+    }
   });
 });

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { parseLossless } from "../../../lib/json/lossless.ts";
-import { canonicalJson, canonicalNumber, RecordIds } from "../../../lib/search/ids.ts";
+import { canonicalJson, canonicalNumber, eventIdOf, MAX_ID_BYTES, RecordIds } from "../../../lib/search/ids.ts";
+import { Rng } from "../../support/hostile-json.ts";
 import { repoRoot } from "../../support/stack.ts";
 
 const ALICE = '{"eventVersion":"1.0","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::123456789012:user/alice","accountId":"123456789012","accessKeyId":"AKIAIOSFODNN7EXAMPLE","userName":"alice"},"eventTime":"2013-12-07T05:03:12Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.10","userAgent":"aws-cli/1.2.6","requestParameters":{"instancesSet":{},"filterSet":{}},"responseElements":null}';
@@ -69,6 +70,19 @@ describe("ids: golden vectors", () => {
     assert.deepEqual(await idsOf([["a", at("42")]]), ["93ffdd6b73dc30f4e762e55c453ba54b30f6f95a6f4451a50a8915cbba18a347"]);
     assert.match((await idsOf([["a", at(JSON.stringify("é".repeat(257)))]]))[0]!, /^[0-9a-f]{64}$/);
     assert.equal((await idsOf([["a", at(JSON.stringify("x".repeat(512)))]]))[0], "x".repeat(512));
+  });
+
+  test("an eventID is measured in UTF-8 bytes as TextEncoder encodes it, lone surrogates too (seeded, around the bounds)", () => {
+    const rng = new Rng(512);
+    const units = ["x", "é", "日", "😀", "\ud800", "\udc00", "\u0000"];
+    for (let i = 0; i < 5000; i++) {
+      const target = rng.pick([100, 170, 171, 172, 256, 300, 510, 511, 512, 513]);
+      let id = "";
+      while (id.length < target) id += rng.pick(units);
+      if (rng.chance(0.5)) id = id.slice(0, target);
+      const fits = id.length > 0 && new TextEncoder().encode(id).length <= MAX_ID_BYTES;
+      assert.equal(eventIdOf({ eventID: id }), fits ? id : undefined, JSON.stringify(id));
+    }
   });
 
   test("a dead letter's id is kept when it belongs to the record, recomputed when it does not", async () => {

@@ -3,6 +3,8 @@ import { describe, test } from "node:test";
 import { Ledger } from "../../../lib/ledger.ts";
 import { deadLetterLine, type DeadLetter, type Indexable } from "../../../lib/search/bulk.ts";
 import { deadLetterRecord, ndjsonRecords } from "../../../lib/search/ndjson.ts";
+import { lines } from "../../../lib/streams/lines.ts";
+import { Rng } from "../../support/hostile-json.ts";
 
 const bytes = (text: string) => new Blob([text]).stream() as ReadableStream<Uint8Array>;
 
@@ -46,4 +48,45 @@ describe("ndjsonRecords", () => {
       assert.equal(deadLetterRecord(text, JSON.parse(text)), undefined, text);
     }
   });
+
+  test("lines are cut as lib/streams/lines.ts cuts them, whatever the chunks (seeded: CRLF, blank lines, multi-byte characters split)", async () => {
+    const rng = new Rng(4242);
+    const pieces = ['{"a":"é日😀"}', '  {"b":[1,2]}  ', "", "\r", "not json", '{"c":"\\r"}', " ", '{"d":{}}'];
+    for (let round = 0; round < 200; round++) {
+      let text = "";
+      for (let i = rng.int(12); i > 0; i--) text += rng.pick(pieces) + rng.pick(["\n", "\r\n", "\n\n", "\r"]);
+      if (rng.chance(0.5)) text += rng.pick(pieces);
+      const bytes = new TextEncoder().encode(text);
+      const chunked = () => {
+        const chunks: Uint8Array[] = [];
+        for (let at = 0; at < bytes.length; ) {
+          const size = 1 + rng.int(rng.chance(0.5) ? 3 : 40);
+          chunks.push(bytes.slice(at, at + size));
+          at += size;
+        }
+        return new ReadableStream<Uint8Array>({ start(c) { for (const chunk of chunks) c.enqueue(chunk); c.close(); } });
+      };
+      const got: [string, number][] = [];
+      const dead: string[] = [];
+      for await (const r of ndjsonRecords([{ name: "f", open: chunked }], new Ledger(), (d) => void dead.push(`${d.reason.split(": ")[0]} ${d.record.text}`)) as unknown as AsyncIterable<Indexable>) got.push([r.text, r.position]);
+      // the reference: lines() over the same text, each non-empty trimmed line a record or a dead letter
+      const expected: [string, number][] = [];
+      const expectedDead: string[] = [];
+      let n = 0;
+      for await (const line of chunked().pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>).pipeThrough(lines()) as unknown as AsyncIterable<string>) {
+        n++;
+        const t = line.trim();
+        if (!t) continue;
+        try {
+          JSON.parse(t);
+          expected.push([t, n]);
+        } catch {
+          expectedDead.push(`f:${n} ${JSON.stringify(line)}`);
+        }
+      }
+      assert.deepEqual(got, expected, JSON.stringify(text));
+      assert.deepEqual(dead, expectedDead, JSON.stringify(text));
+    }
+  });
 });
+
