@@ -17,8 +17,11 @@ import { fileURLToPath } from "node:url";
 
 const self = fileURLToPath(import.meta.url);
 const repoRoot = resolve(dirname(self), "..", "..");
-/** The folder a developer's clone has beside it, and a user's clone does not. */
-export const FORBIDDEN = resolve(repoRoot, "..", "shared");
+/**
+ * The folder a developer's clone has beside it, and a user's clone does not. STANDALONE_FORBIDDEN names another
+ * one instead: the guard's own test points it at a folder of its own, so that it never touches the real one.
+ */
+export const FORBIDDEN = process.env.STANDALONE_FORBIDDEN ? resolve(process.env.STANDALONE_FORBIDDEN) : resolve(repoRoot, "..", "shared");
 
 /** @param {unknown} path */
 export function isForbidden(path) {
