@@ -26,6 +26,7 @@
  */
 import { canonicalJson } from "./canonical.ts";
 import { decodeString, JsonScanner, JsonSyntaxError, MORE, NON_ASCII, REWRITE, skipSpace } from "./json-scan.ts";
+import { concatBytes } from "../bytes.ts";
 
 export interface RecordsSink {
   /** An element of a top-level object's `Records` array. */
@@ -98,7 +99,7 @@ export class RecordsSplitter {
       this.#drop(this.#pos);
       this.#pos = 0;
       for (let take = Math.min(chunk.length, 2 * BRIDGE); ; take = Math.min(chunk.length, 2 * take)) {
-        this.#buffer = concat([leftover, chunk.subarray(0, take)]); // a longer bridge keeps every position
+        this.#buffer = concatBytes([leftover, chunk.subarray(0, take)]); // a longer bridge keeps every position
         if (this.#run(leftover.length)) {
           const at = this.#pos - leftover.length;
           this.#drop(leftover.length);
@@ -122,7 +123,7 @@ export class RecordsSplitter {
 
   #scanGathered(): void {
     this.#drop(this.#pos);
-    this.#buffer = concat([this.#buffer.subarray(this.#pos), ...this.#gathered]);
+    this.#buffer = concatBytes([this.#buffer.subarray(this.#pos), ...this.#gathered]);
     this.#pos = 0;
     this.#gathered = [];
     this.#gatheredBytes = 0;
@@ -351,16 +352,4 @@ const encoder = new TextEncoder();
 function isRecords(b: Uint8Array, start: number, end: number): boolean {
   if (end - start === RECORDS.length && RECORDS.every((x, k) => b[start + k] === x)) return true;
   return b.subarray(start, end).includes(92 /* \ */) && decodeString(utf8.decode(b.subarray(start, end))) === "Records";
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

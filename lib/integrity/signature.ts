@@ -12,6 +12,7 @@
  */
 
 import { bytesToHex, hexToBytes, toArrayBuffer } from "./bytes.ts";
+import { concatBytes } from "../bytes.ts";
 
 export class PublicKeyError extends Error {}
 
@@ -70,8 +71,8 @@ export async function verifySignature(key: RsaPublicKey, signatureHex: unknown, 
 /** `SEQUENCE { SEQUENCE { rsaEncryption, NULL }, BIT STRING { 0x00, pkcs1 } }` */
 export function wrapPkcs1(pkcs1: Uint8Array): Uint8Array {
   const algorithm = tlv(0x30, new Uint8Array([...RSA_ENCRYPTION_OID, 0x05, 0x00]));
-  const bitString = tlv(0x03, concat(new Uint8Array([0]), pkcs1));
-  return tlv(0x30, concat(algorithm, bitString));
+  const bitString = tlv(0x03, concatBytes([new Uint8Array([0]), pkcs1]));
+  return tlv(0x30, concatBytes([algorithm, bitString]));
 }
 
 function readTlv(der: Uint8Array, at: number): { tag: number; start: number; end: number } | undefined {
@@ -93,14 +94,7 @@ function readTlv(der: Uint8Array, at: number): { tag: number; start: number; end
 function tlv(tag: number, content: Uint8Array): Uint8Array {
   const n = content.length;
   const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : n < 0x10000 ? [0x82, n >> 8, n & 0xff] : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
-  return concat(new Uint8Array([tag, ...length]), content);
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+  return concatBytes([new Uint8Array([tag, ...length]), content]);
 }
 
 function bytesToBigInt(bytes: Uint8Array): bigint {

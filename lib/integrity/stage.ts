@@ -14,6 +14,7 @@
  * ```
  */
 import { iterate, type LogObject } from "../streams/log-object.ts";
+import { concatBytes } from "../bytes.ts";
 import { sha256Hex } from "./bytes.ts";
 import type { DigestIndex, Integrity, IntegrityStatus } from "./digest-index.ts";
 
@@ -68,17 +69,6 @@ export function integrityStage(index: Pick<DigestIndex, "verdict">, book: Integr
 
 async function readAll(body: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of iterate(body)) {
-    chunks.push(chunk);
-    size += chunk.length;
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  for await (const chunk of iterate(body)) chunks.push(chunk);
+  return concatBytes(chunks);
 }

@@ -13,6 +13,7 @@
  */
 import { gunzipMembers } from "./gzip-members.ts";
 import { ObjectError, message, type LogObject } from "./log-object.ts";
+import { concatBytes } from "../bytes.ts";
 
 export type Decompress = (gzip: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
 
@@ -39,7 +40,7 @@ export function gunzipBody(object: LogObject, decompress: Decompress = decompres
       while (head.length < 2) {
         const { done, value } = await reader.read().catch((e) => Promise.reject(fail(message(e))));
         if (done) break;
-        head = concat(head, value);
+        head = concatBytes([head, value]);
       }
       const gzipped = head[0] === 0x1f && head[1] === 0x8b;
       if (!gzipped && !object.transportDecoded) {
@@ -78,14 +79,6 @@ export function gunzipBody(object: LogObject, decompress: Decompress = decompres
       return inner ? inner.cancel(reason) : reader.cancel(reason);
     },
   });
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /** The inverse, for request bodies and re-compressing: gzip with CompressionStream. */

@@ -21,6 +21,7 @@
  *   next member starts there. A member larger than the cap that is followed by more data fails with a message
  *   that says so; a single member of any size decodes (past the cap its bytes are no longer kept).
  */
+import { concatBytes } from "../bytes.ts";
 
 export interface MemberOptions {
   /** Compressed bytes of one member kept to find its end on runtimes that need it (default 64 MiB). */
@@ -53,7 +54,7 @@ export type Behaviour = "members" | "first-member-only";
 let behaviour: Promise<Behaviour> | undefined;
 
 export function runtimeBehaviour(): Promise<Behaviour> {
-  behaviour ??= decodeOnce(concat([storedMember(new Uint8Array([0x61])), storedMember(new Uint8Array([0x62]))]), 0).then((r) =>
+  behaviour ??= decodeOnce(concatBytes([storedMember(new Uint8Array([0x61])), storedMember(new Uint8Array([0x62]))]), 0).then((r) =>
     r.status === "over" ? "first-member-only" : "members",
   );
   return behaviour;
@@ -256,7 +257,7 @@ class MemberByMember implements Decoder {
     if (member.over) {
       throw new Error(`${refused.message} (in or after a gzip member of more than ${this.#max} bytes at byte ${member.start}: too large to find its end with this runtime's DecompressionStream)`);
     }
-    const bytes = concat([...member.kept, chunk]);
+    const bytes = concatBytes([...member.kept, chunk]);
     const from = member.size;
     const tryEnd = async (end: number) => (end > 0 ? decodeOnce(bytes.subarray(0, end), member.inflater.emitted) : undefined);
     for (const end of likelyEnds(bytes, from)) {
@@ -311,14 +312,14 @@ async function decodeOnce(bytes: Uint8Array, skip: number): Promise<{ status: "e
     seen += chunk.length;
   });
   const status = !(await inflater.write(bytes)) ? "over" : !(await inflater.close()) ? "under" : "exact";
-  return { status, output: concat(kept) };
+  return { status, output: concatBytes(kept) };
 }
 
 /** A gzip member holding `data` in one stored (uncompressed) deflate block: `data` must be under 64 KiB. */
 export function storedMember(data: Uint8Array): Uint8Array {
   const n = data.length;
   const crc = crc32(data);
-  return concat([
+  return concatBytes([
     new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]),
     new Uint8Array([1, n & 0xff, n >>> 8, ~n & 0xff, (~n >>> 8) & 0xff]),
     data,
@@ -336,15 +337,4 @@ function crc32(data: Uint8Array): number {
   let c = 0xffffffff;
   for (const b of data) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -19,6 +19,7 @@
  */
 import { createGunzip, gunzipSync } from "node:zlib";
 import type { Decompress } from "../../lib/streams/gunzip.ts";
+import { concatBytes } from "../../lib/bytes.ts";
 
 /** Inputs up to this size are inflated in one call… */
 export const SYNC_INPUT_LIMIT = 1 << 19;
@@ -48,7 +49,7 @@ export const zlibStream: Decompress = (gzip) => {
           size += value.length;
         }
         if (ended) {
-          const input = concat(head, size);
+          const input = concatBytes(head);
           try {
             whole = inflate(input);
             return;
@@ -151,17 +152,6 @@ function inflating(head: Uint8Array[], rest: ReadableStreamDefaultReader<Uint8Ar
     },
     { highWaterMark: 4 },
   );
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 function zlibError(error: unknown): Error {
