@@ -11,13 +11,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { S3 } from "../../lib/aws/s3.ts";
 import { awkwardDay, type AwkwardDay } from "../../fixtures/awkward.ts";
-import { localStack, uniqueName, type TestStack } from "../support/stack.ts";
+import { localStack, scriptEnv, uniqueName, type TestStack } from "../support/stack.ts";
 import { allDocuments, countDocuments, runScript } from "../support/run.ts";
 
 let stack: TestStack;
 let day: AwkwardDay;
 let bucket: string;
-let env: Record<string, string>;
+let env: Record<string, string | undefined>;
 const work = mkdtempSync(join(tmpdir(), "trailpost-awkward-"));
 
 before(async () => {
@@ -29,16 +29,11 @@ before(async () => {
   for (const object of day.objects) {
     await s3.put(bucket, object.key, object.body, { "content-type": object.contentType, "content-encoding": object.contentEncoding });
   }
-  env = {
+  env = scriptEnv(stack, {
     CLOUDTRAIL_BUCKET: bucket,
-    AWS_ENDPOINT_URL: stack.aws,
-    AWS_ACCESS_KEY_ID: stack.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: stack.secretAccessKey,
-    AWS_REGION: stack.region,
-    ES_URL: stack.search,
     CLOUDTRAIL_PREFIX: day.prefix,
     DEAD_LETTER_FILE: join(work, "dead-letter.ndjson"),
-  };
+  });
 });
 
 after(() => rmSync(work, { recursive: true, force: true }));

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { S3 } from "../../lib/aws/s3.ts";
-import { localStack, uniqueName } from "../support/stack.ts";
+import { localStack, scriptEnv, uniqueName } from "../support/stack.ts";
 import { allDocuments, runScript } from "../support/run.ts";
 
 const R = { eventVersion: "1.0", eventTime: "2013-12-07T05:03:12Z", eventSource: "ec2.amazonaws.com", eventName: "DescribeInstances", awsRegion: "us-east-1", sourceIPAddress: "192.0.2.10", userIdentity: { type: "IAMUser", arn: "arn:aws:iam::123456789012:user/poller" } };
@@ -26,10 +26,7 @@ test("the four scripts chained give ingest's ids for identical records in one fi
   await put(key("2013-12-07", "aaaaaaaaaaaaaaaa"), [R, R]); // R twice in one file: two events
   await put(key("2013-12-07", "bbbbbbbbbbbbbbbb"), [R]); // R again in another file: the same document as A's first
   await put(key("2013-12-06", "cccccccccccccccc"), [S, R]); // the day before holds R too
-  const env = {
-    CLOUDTRAIL_BUCKET: bucket, AWS_ENDPOINT_URL: stack.aws, AWS_ACCESS_KEY_ID: stack.accessKeyId, AWS_SECRET_ACCESS_KEY: stack.secretAccessKey,
-    AWS_REGION: stack.region, ES_URL: stack.search, CLOUDTRAIL_PREFIX: undefined,
-  };
+  const env = scriptEnv(stack, { CLOUDTRAIL_BUCKET: bucket, CLOUDTRAIL_PREFIX: undefined });
   const work = mkdtempSync(join(tmpdir(), "trailpost-chain-ids-"));
   const streamed = uniqueName("ids-ingest");
   const chained = uniqueName("ids-chain");

@@ -15,7 +15,7 @@ import { cloudTrailJson, gzip } from "../../fixtures/common.ts";
 import { digestDay, fixtureObject, putHeaders, testPublicKeys, type DigestDay, type FixtureObject } from "../../fixtures/digests.ts";
 import { S3 } from "../../lib/aws/s3.ts";
 import { allDocuments, runScript, type RunResult } from "../support/run.ts";
-import { localStack, uniqueName, type TestStack } from "../support/stack.ts";
+import { localStack, scriptEnv, uniqueName, uploadAll, type TestStack } from "../support/stack.ts";
 
 let stack: TestStack;
 let s3: S3;
@@ -30,27 +30,18 @@ before(async () => {
 
 after(() => rmSync(work, { recursive: true, force: true }));
 
-async function upload(bucket: string, objects: FixtureObject[]): Promise<void> {
-  await s3.createBucket(bucket);
-  const queue = [...objects];
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    for (let o = queue.shift(); o; o = queue.shift()) await s3.put(bucket, o.key, o.body, putHeaders(o));
-  }));
+function upload(bucket: string, objects: FixtureObject[]): Promise<void> {
+  return uploadAll(s3, bucket, objects.map((o) => ({ key: o.key, body: o.body, headers: putHeaders(o) })));
 }
 
-function envFor(bucket: string, prefix: string): Record<string, string> {
-  return {
+function envFor(bucket: string, prefix: string): Record<string, string | undefined> {
+  return scriptEnv(stack, {
     CLOUDTRAIL_BUCKET: bucket,
-    AWS_ENDPOINT_URL: stack.aws,
-    AWS_ACCESS_KEY_ID: stack.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: stack.secretAccessKey,
-    AWS_REGION: stack.region,
-    ES_URL: stack.search,
     INDEX_PREFIX: prefix,
     DEAD_LETTER_FILE: join(work, `${prefix}.dead-letter.ndjson`),
     // one request at a time: the file read first takes the id (with several in flight, either may)
     BULK_CONCURRENCY: "1",
-  };
+  });
 }
 
 const dayLogs = (day: DigestDay) => day.logs.filter((l) => l.key.includes("/2024/03/04/"));

@@ -14,7 +14,7 @@ import { after, before, describe, test } from "node:test";
 import { digestDay, Mutator, putHeaders, scenario, testPublicKeys, type FixtureObject, type Scenario } from "../../fixtures/digests.ts";
 import { S3 } from "../../lib/aws/s3.ts";
 import { allDocuments, runScript } from "../support/run.ts";
-import { localStack, uniqueName, type TestStack } from "../support/stack.ts";
+import { localStack, scriptEnv, uniqueName, uploadAll, type TestStack } from "../support/stack.ts";
 
 let stack: TestStack;
 let s3: S3;
@@ -29,25 +29,16 @@ before(async () => {
 
 after(() => rmSync(work, { recursive: true, force: true }));
 
-async function upload(bucket: string, objects: FixtureObject[]): Promise<void> {
-  await s3.createBucket(bucket);
-  const queue = [...objects];
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    for (let o = queue.shift(); o; o = queue.shift()) await s3.put(bucket, o.key, o.body, putHeaders(o));
-  }));
+function upload(bucket: string, objects: FixtureObject[]): Promise<void> {
+  return uploadAll(s3, bucket, objects.map((o) => ({ key: o.key, body: o.body, headers: putHeaders(o) })));
 }
 
-function envFor(bucket: string, prefix: string): Record<string, string> {
-  return {
+function envFor(bucket: string, prefix: string): Record<string, string | undefined> {
+  return scriptEnv(stack, {
     CLOUDTRAIL_BUCKET: bucket,
-    AWS_ENDPOINT_URL: stack.aws,
-    AWS_ACCESS_KEY_ID: stack.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: stack.secretAccessKey,
-    AWS_REGION: stack.region,
-    ES_URL: stack.search,
     INDEX_PREFIX: prefix,
     DEAD_LETTER_FILE: join(work, `${prefix}.dead-letter.ndjson`),
-  };
+  });
 }
 
 async function search(prefix: string, q: string): Promise<Set<string>> {

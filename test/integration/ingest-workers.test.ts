@@ -14,13 +14,13 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { S3 } from "../../lib/aws/s3.ts";
 import { awkwardDay, type AwkwardDay } from "../../fixtures/awkward.ts";
 import { generateDay } from "../../fixtures/generate.ts";
-import { localStack, uniqueName, type TestStack } from "../support/stack.ts";
+import { localStack, scriptEnv, uniqueName, type TestStack } from "../support/stack.ts";
 import { allDocuments, runScript, type RunResult } from "../support/run.ts";
 
 let stack: TestStack;
 let day: AwkwardDay;
 let bucket: string;
-let env: Record<string, string>;
+let env: Record<string, string | undefined>;
 /** Records a worker's toBulk dead-letters (no time, a bad time, not an object, nested deeper than MAX_DEPTH), as jq -c prints them. */
 const UNPLACEABLE = [
   `{"eventID":"no-time"}`,
@@ -50,15 +50,10 @@ before(async () => {
     }
     await s3.put(bucket, object.key, body);
   }
-  env = {
+  env = scriptEnv(stack, {
     CLOUDTRAIL_BUCKET: bucket,
-    AWS_ENDPOINT_URL: stack.aws,
-    AWS_ACCESS_KEY_ID: stack.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: stack.secretAccessKey,
-    AWS_REGION: stack.region,
-    ES_URL: stack.search,
     CLOUDTRAIL_PREFIX: day.prefix,
-  };
+  });
 });
 
 after(() => rmSync(work, { recursive: true, force: true }));

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { S3 } from "../../lib/aws/s3.ts";
 import { generateDay } from "../../fixtures/generate.ts";
-import { localStack, repoRoot, uniqueName, type TestStack } from "../support/stack.ts";
+import { localStack, repoRoot, scriptEnv, uniqueName, type TestStack } from "../support/stack.ts";
 import { countDocuments, runScript } from "../support/run.ts";
 
 const DATE = "2024-05-06";
@@ -31,7 +31,7 @@ let stack: TestStack;
 let bucket: string;
 let objects = 0;
 let proxy: { url: string; close(): Promise<void>; bulkRequests: number };
-let env: Record<string, string>;
+let env: Record<string, string | undefined>;
 
 before(async () => {
   stack = await localStack();
@@ -46,18 +46,14 @@ before(async () => {
   }
   objects = uploads.length;
   proxy = await slowProxy(stack.search, 120);
-  env = {
+  env = scriptEnv(stack, {
     CLOUDTRAIL_BUCKET: bucket,
-    AWS_ENDPOINT_URL: stack.aws,
-    AWS_ACCESS_KEY_ID: stack.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: stack.secretAccessKey,
-    AWS_REGION: stack.region,
     ES_URL: proxy.url,
     // small batches, one at a time, each held 120 ms: the run lasts several seconds
     BULK_CONCURRENCY: "1",
     BULK_MAX_BYTES: "40000",
     DEAD_LETTER_FILE: join(work, "dead-letter.ndjson"),
-  };
+  });
 });
 
 after(async () => {

@@ -17,7 +17,7 @@ import { S3 } from "../../lib/aws/s3.ts";
 import { assertAgree, cliRejectsAppendedData, referenceValidateLogs } from "../support/awscli.ts";
 import { runScript } from "../support/run.ts";
 import { TEST_SECRETS } from "../support/secrets.ts";
-import { localStack, uniqueName, type TestStack } from "../support/stack.ts";
+import { localStack, uniqueName, uploadAll, type TestStack } from "../support/stack.ts";
 
 let stack: TestStack;
 let env: Record<string, string>;
@@ -35,11 +35,7 @@ before(async () => {
   for (const name of SCENARIOS) {
     const bucket = uniqueName(`dg-${name}`).slice(0, 63);
     const s = scenario(name, { bucket });
-    await s3.createBucket(bucket);
-    const queue = [...s.objects];
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      for (let o = queue.shift(); o; o = queue.shift()) await s3.put(bucket, o.key, o.body, putHeaders(o));
-    }));
+    await uploadAll(s3, bucket, s.objects.map((o) => ({ key: o.key, body: o.body, headers: putHeaders(o) })));
     uploaded.set(name, { s, bucket });
   }
   env = {

@@ -18,6 +18,7 @@ import { readStackConfig } from "../../emulators/config.ts";
 import type { EngineSpec } from "../../emulators/engines.ts";
 import { startExtraEngine, up, type Endpoints, type ExtraEngine } from "../../emulators/stack.ts";
 import type { Credentials } from "../../lib/aws/credentials.ts";
+import type { S3 } from "../../lib/aws/s3.ts";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -43,6 +44,27 @@ export async function localStack(): Promise<TestStack> {
  */
 export function extraEngine(settings: Record<string, string>, options: { home?: string; engine?: EngineSpec } = {}): Promise<ExtraEngine> {
   return startExtraEngine(readStackConfig(process.env, repoRoot), settings, (line) => process.stderr.write(`${line}\n`), { heap: TEST_ENGINE_HEAP, ...options });
+}
+
+/** What a script needs to reach this stack (S3 at LocalStack, the engine), with `extra` added or overriding. */
+export function scriptEnv(stack: TestStack, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    AWS_ENDPOINT_URL: stack.aws,
+    AWS_ACCESS_KEY_ID: stack.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: stack.secretAccessKey,
+    AWS_REGION: stack.region,
+    ES_URL: stack.search,
+    ...extra,
+  };
+}
+
+/** Puts every object in the bucket (created first), eight at a time. */
+export async function uploadAll(s3: S3, bucket: string, objects: { key: string; body: Uint8Array; headers?: Record<string, string> }[]): Promise<void> {
+  await s3.createBucket(bucket);
+  const queue = [...objects];
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    for (let o = queue.shift(); o; o = queue.shift()) await s3.put(bucket, o.key, o.body, o.headers);
+  }));
 }
 
 /** A name no other test run uses, for buckets, queues and index prefixes. */
