@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { createServer, request } from "node:http";
+import { slowProxy } from "../support/slow-proxy.ts";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -92,39 +92,3 @@ function runUntilSignalled(runtime: "node" | "deno", [script, ...args]: string[]
   });
 }
 
-/** An HTTP proxy to the engine that holds each `_bulk` request `delayMs` before passing it on. */
-function slowProxy(target: string, delayMs: number): Promise<{ url: string; close(): Promise<void> }> {
-  const to = new URL(target);
-  const timers = new Set<NodeJS.Timeout>();
-  const upstreams = new Set<ReturnType<typeof request>>();
-  const server = createServer((req, res) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      if (res.destroyed) return;
-      const upstream = request({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers: { ...req.headers, connection: "close" }, agent: false }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      upstreams.add(upstream);
-      upstream.on("close", () => upstreams.delete(upstream));
-      upstream.on("error", () => res.destroy());
-      req.pipe(upstream);
-    }, req.url?.startsWith("/_bulk") ? delayMs : 0);
-    timers.add(timer);
-  });
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () =>
-          new Promise<void>((r) => {
-            for (const timer of timers) clearTimeout(timer);
-            for (const upstream of upstreams) upstream.destroy();
-            server.closeAllConnections();
-            server.close(() => r());
-          }),
-      });
-    });
-  });
-}

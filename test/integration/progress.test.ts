@@ -11,7 +11,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { createServer, request, type Server } from "node:http";
+import { slowProxy, type SlowProxy } from "../support/slow-proxy.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,7 +30,7 @@ const NO_TIME = `AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/06/1111222233
 let stack: TestStack;
 let bucket: string;
 let objects = 0;
-let proxy: { url: string; close(): Promise<void>; bulkRequests: number };
+let proxy: SlowProxy;
 let env: Record<string, string | undefined>;
 
 before(async () => {
@@ -225,35 +225,6 @@ async function inTmux(runtime: "node" | "deno", args: string[], scriptEnv: Recor
   }
 }
 
-/** An HTTP proxy to the engine that holds each `_bulk` request `delayMs` before passing it on. */
-function slowProxy(target: string, delayMs: number): Promise<{ url: string; close(): Promise<void>; bulkRequests: number }> {
-  const to = new URL(target);
-  const state = { bulkRequests: 0 };
-  const server: Server = createServer((req, res) => {
-    const bulk = req.url?.startsWith("/_bulk") ?? false;
-    if (bulk) state.bulkRequests++;
-    setTimeout(() => {
-      const upstream = request({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      upstream.on("error", () => res.destroy());
-      req.pipe(upstream);
-    }, bulk ? delayMs : 0);
-  });
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
-        get bulkRequests() {
-          return state.bulkRequests;
-        },
-      });
-    });
-  });
-}
 
 function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
