@@ -14,8 +14,7 @@
  */
 import { peekSetting } from "../../lib/config.ts";
 import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
+import { sharedAwsFiles } from "./platform.ts";
 
 const VARIABLES = ["ES_API_KEY", "ES_PASSWORD", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"];
 const SHARED_KEYS = /^\s*(aws_secret_access_key|aws_session_token|aws_security_token)\s*[=:]\s*(.*?)\s*$/i;
@@ -27,8 +26,16 @@ export function secretsOf(argv: readonly string[], env: Record<string, string | 
   values.push(peekSetting("esApiKey", argv, {}), peekSetting("esPassword", argv, {}));
   for (const file of ["esApiKeyFile", "esPasswordFile"] as const) values.push(readOrNothing(peekSetting(file, argv, env)));
   values.push(...urlSecrets(peekSetting("esUrl", argv, env)));
-  for (const path of [env.AWS_SHARED_CREDENTIALS_FILE || join(homedir(), ".aws", "credentials"), env.AWS_CONFIG_FILE || join(homedir(), ".aws", "config")]) {
-    for (const line of (readOrNothing(path) ?? "").split(/\r?\n/)) values.push(SHARED_KEYS.exec(line)?.[2]);
+  // the shared files as the credentials are read from them, scanned line by line (not parsed: a file the parser
+  // refuses may be what an error quotes)
+  let shared: { credentials?: string; config?: string } = {};
+  try {
+    shared = sharedAwsFiles(env);
+  } catch {
+    // unreadable: nothing of it can be printed either
+  }
+  for (const text of [shared.credentials, shared.config]) {
+    for (const line of (text ?? "").split(/\r?\n/)) values.push(SHARED_KEYS.exec(line)?.[2]);
   }
   const out = new Set<string>();
   for (const value of values) {
