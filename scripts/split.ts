@@ -9,7 +9,8 @@
  */
 import { ConfigError, readConfig, usage } from "../lib/config.ts";
 import { Ledger } from "../lib/ledger.ts";
-import { gunzipBody } from "../lib/streams/gunzip.ts";
+import { gunzipObject } from "../lib/streams/gunzip.ts";
+import { wholeObject } from "../lib/streams/log-object.ts";
 import { DEFAULT_PROGRAM, selectEach, type Selected } from "../lib/streams/select.ts";
 import { ObjectPool } from "../lib/parallel/pool.ts";
 import { OrderedLines, SPLIT_BUNDLE_BYTES } from "../lib/parallel/split-job.ts";
@@ -97,7 +98,8 @@ await main("split", async () => {
   let records = 0;
   const unzipped = objects.pipeThrough(
     // two objects ahead: large ones are inflated on the thread pool while this one is split
-    new TransformStream({ transform: (o, c) => c.enqueue({ name: o.name, body: gunzipBody({ ...o, transportDecoded: true }, decompress) }) }, undefined, { highWaterMark: 2 }),
+    // (.json files too: as if the transport had decoded them)
+    new TransformStream({ transform: (o, c) => c.enqueue(gunzipObject(o.bytes ? wholeObject(o.name, o.bytes, true) : { ...o, transportDecoded: true }, decompress)) }, undefined, { highWaterMark: 2 }),
   );
   let current: { object: string; lines: LineWriter; close: () => Promise<void> } | undefined;
   const done: { lines: LineWriter; close: () => Promise<void> }[] = [];

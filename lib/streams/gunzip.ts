@@ -12,10 +12,16 @@
  * is several times faster there and must decode the same (scripts/runtime/platform.ts).
  */
 import { gunzipMembers } from "./gzip-members.ts";
-import { ObjectError, message, type LogObject } from "./log-object.ts";
+import { ObjectError, message, wholeObject, type LogObject } from "./log-object.ts";
 import { concatBytes } from "../bytes.ts";
 
-export type Decompress = (gzip: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
+export type Decompress = ((gzip: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>) & {
+  /**
+   * Inflates a whole small gzip body at once, when the decompressor can (Node's zlib can; DecompressionStream
+   * cannot): the output, or undefined when it will not (too large, or not valid gzip: the stream then tells why).
+   */
+  whole?: (gzip: Uint8Array) => Uint8Array | undefined;
+};
 
 export const decompressionStream: Decompress = (gzip) => gzip.pipeThrough(gunzipMembers());
 
@@ -23,9 +29,25 @@ export function gunzip(options: { decompress?: Decompress } = {}): TransformStre
   const decompress = options.decompress ?? decompressionStream;
   return new TransformStream({
     transform(object, controller) {
-      controller.enqueue({ name: object.name, body: gunzipBody(object, decompress) });
+      controller.enqueue(gunzipObject(object, decompress));
     },
   });
+}
+
+/**
+ * The object with its body decompressed: inflated at once when its whole body is in memory and the decompressor
+ * can (`bytes` then holds the output), streamed by `gunzipBody` otherwise (and for every error, so that errors
+ * read the same either way).
+ */
+export function gunzipObject(object: LogObject, decompress: Decompress = decompressionStream): LogObject {
+  const bytes = object.bytes;
+  if (bytes && bytes.length >= 2) {
+    const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
+    if (!gzipped && object.transportDecoded) return wholeObject(object.name, bytes);
+    const inflated = gzipped ? decompress.whole?.(bytes) : undefined;
+    if (inflated) return wholeObject(object.name, inflated);
+  }
+  return { name: object.name, body: gunzipBody(object, decompress) };
 }
 
 /** The decompressed body of one object; errors name the object. */

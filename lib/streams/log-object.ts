@@ -5,8 +5,31 @@ export interface LogObject {
   /** `s3://bucket/key` or a file path: every error about this object names it. */
   name: string;
   body: ReadableStream<Uint8Array>;
+  /**
+   * The whole body, when the source already holds it (a small file read at once, or inflated at once): stages may
+   * take it instead of reading `body`, with no stream hand-off per chunk. The same bytes as `body`.
+   */
+  bytes?: Uint8Array;
   /** The transport already undid a `Content-Encoding: gzip` (fetch does this for S3 objects CloudTrail wrote). */
   transportDecoded?: boolean;
+}
+
+/** An object whose body is in memory: `bytes`, and a `body` stream of them, made only if someone reads it. */
+export function wholeObject(name: string, bytes: Uint8Array, transportDecoded?: boolean): LogObject {
+  let body: ReadableStream<Uint8Array> | undefined;
+  return {
+    name,
+    bytes,
+    ...(transportDecoded === undefined ? {} : { transportDecoded }),
+    get body() {
+      return (body ??= new ReadableStream<Uint8Array>({
+        start(controller) {
+          if (bytes.length) controller.enqueue(bytes);
+          controller.close();
+        },
+      }));
+    },
+  };
 }
 
 /** A problem with one object. The pipeline reports it, skips the object and goes on with the others. */

@@ -160,14 +160,17 @@ class ObjectRun {
   readonly #object: LogObject;
   readonly #ledger: Ledger | undefined;
   readonly #selection: Selection;
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  /** The body's reader; none when the whole body is in memory (`#whole`, taken in one step). */
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #whole: Uint8Array | undefined;
   #emit: (s: Selected) => void = () => {};
   failure: ObjectError | undefined;
 
   constructor(object: LogObject, plan: Plan, holdBytes: number, ledger: Ledger | undefined) {
     this.#object = object;
     this.#ledger = ledger;
-    this.#reader = object.body.getReader();
+    this.#whole = object.bytes;
+    this.#reader = this.#whole ? undefined : object.body.getReader();
     this.#selection = new Selection(object.name, plan, holdBytes, (s) => this.#emit(s));
   }
 
@@ -175,11 +178,16 @@ class ObjectRun {
   async step(emit: (s: Selected) => void): Promise<boolean> {
     this.#emit = emit;
     let chunk: ReadableStreamReadResult<Uint8Array>;
-    try {
-      chunk = await this.#reader.read();
-    } catch (error) {
-      this.#fail(error instanceof ObjectError ? error.reason : message(error));
-      return false;
+    if (this.#reader) {
+      try {
+        chunk = await this.#reader.read();
+      } catch (error) {
+        this.#fail(error instanceof ObjectError ? error.reason : message(error));
+        return false;
+      }
+    } else {
+      chunk = this.#whole ? { done: false, value: this.#whole } : { done: true, value: undefined };
+      this.#whole = undefined;
     }
     const selection = this.#selection;
     if (!chunk.done) {
@@ -191,7 +199,7 @@ class ObjectRun {
     }
     if (selection.stopped && !chunk.done) {
       if (this.#ledger) this.#ledger.objects.read++;
-      await this.#reader.cancel().catch(() => {});
+      await this.#reader?.cancel().catch(() => {});
     }
     if (selection.stopped || chunk.done) {
       if (selection.errors.length) this.#fail(describeErrors(selection.errors, selection.plan.program));
@@ -201,7 +209,7 @@ class ObjectRun {
   }
 
   async cancel(reason: unknown): Promise<void> {
-    await this.#reader.cancel(reason).catch(() => {});
+    await this.#reader?.cancel(reason).catch(() => {});
   }
 
   #fail(reason: string): void {

@@ -27,7 +27,7 @@ export const SYNC_INPUT_LIMIT = 1 << 19;
 export const SYNC_OUTPUT_LIMIT = 4 << 20;
 const CHUNK = 1 << 14;
 
-export const zlibStream: Decompress = (gzip) => {
+export const zlibStream: Decompress = (gzip: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> => {
   const reader = gzip.getReader();
   let inner: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let whole: Uint8Array | undefined;
@@ -79,6 +79,16 @@ export const zlibStream: Decompress = (gzip) => {
     },
     { highWaterMark: 0 },
   );
+};
+
+/** A whole small body in one call (lib/streams/gunzip.ts's `gunzipObject`); errors are left to the stream, which words them. */
+zlibStream.whole = (input: Uint8Array): Uint8Array | undefined => {
+  if (input.length > SYNC_INPUT_LIMIT) return undefined;
+  try {
+    return inflate(input);
+  } catch {
+    return undefined;
+  }
 };
 
 /** All at once, into one buffer sized from the gzip trailer's ISIZE (the last member's length; more if not all). */

@@ -64,3 +64,11 @@ test("a broken link is an error naming it; so is a link that points to itself", 
   await assert.rejects(listFiles([loop], gz), { message: `${join(loop, "me")}: symbolic link loop` });
   await assert.rejects(listFiles([join(root, "nowhere")], gz), { message: `${join(root, "nowhere")}: no such file or directory` });
 });
+
+test("a link sorted before its target is the way taken: the file and the directory it points to are not listed again", async () => {
+  const dir = tree("first-way", ["b.json.gz", "real/c.json.gz", "real/deeper/d.json.gz"]);
+  symlinkSync(join(dir, "b.json.gz"), join(dir, "a-link.json.gz"));
+  symlinkSync("real", join(dir, "a-dir"));
+  const files = await within(10_000, listFiles([dir], gz));
+  assert.deepEqual(files.map((f) => f.path), [join(dir, "a-dir", "c.json.gz"), join(dir, "a-dir", "deeper", "d.json.gz"), join(dir, "a-link.json.gz")]);
+});
