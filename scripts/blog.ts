@@ -20,7 +20,8 @@ import { S3 } from "../lib/aws/s3.ts";
 import { redactUrl } from "../lib/errors.ts";
 import { readStackConfig } from "../emulators/config.ts";
 import { up } from "../emulators/stack.ts";
-import { INDEXING, indexPrefixOf, main, plural, searchFrom, warnAboutCredentials } from "./runtime/common.ts";
+import { INDEXING, indexPrefixOf, searchFrom, warnAboutCredentials } from "./runtime/common.ts";
+import { main, plural } from "./runtime/run.ts";
 import { args, env, join, listFiles, scriptCommand } from "./runtime/platform.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));

@@ -12,7 +12,8 @@ import { Ledger } from "../lib/ledger.ts";
 import { ndjsonRecords } from "../lib/search/ndjson.ts";
 import { indexRecords, prepareIndex } from "../lib/search/indexer.ts";
 import { countBytes } from "../lib/progress/expected.ts";
-import { deadLetterNote, INDEXING, indexingFrom, indexingSummary, main } from "./runtime/common.ts";
+import { deadLetterNote, INDEXING, indexingFrom, indexingSummary } from "./runtime/common.ts";
+import { main } from "./runtime/run.ts";
 import { args, env, fileStream, listFiles, stdin } from "./runtime/platform.ts";
 import { fileSizes, OUTPUT, runOutput } from "./runtime/progress.ts";
 

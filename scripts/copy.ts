@@ -13,7 +13,8 @@ import { expectObjects } from "../lib/progress/expected.ts";
 import { parseKey, safeRelativePath } from "../lib/cloudtrail/layout.ts";
 import { gzip } from "../lib/streams/gunzip.ts";
 import { iterate } from "../lib/streams/log-object.ts";
-import { awsFrom, bytes, locationFrom, main, plural, s3From } from "./runtime/common.ts";
+import { awsFrom, locationFrom, s3From } from "./runtime/common.ts";
+import { bytes, main, plural } from "./runtime/run.ts";
 import { args, env, join, writeBytes } from "./runtime/platform.ts";
 import { OUTPUT, runOutput } from "./runtime/progress.ts";
 

@@ -11,7 +11,8 @@ import { ConfigError, daysOf, readConfig, usage, type SettingName } from "../lib
 import { listDayObjects } from "../lib/cloudtrail/objects.ts";
 import { folderIsFinal } from "../lib/queue/checkpoint.ts";
 import { s3EventMessage } from "../lib/queue/s3-event.ts";
-import { awsFrom, locationFrom, main, plural, s3From, sqsFrom } from "./runtime/common.ts";
+import { awsFrom, locationFrom, s3From, sqsFrom } from "./runtime/common.ts";
+import { main, plural } from "./runtime/run.ts";
 import { args, env, existsSync, fileStream, openAppend } from "./runtime/platform.ts";
 
 const SETTINGS: SettingName[] = ["queueUrl", "bucket", "prefix", "accounts", "regions", "orgId", "date", "from", "to", "region", "profile", "endpoint", "s3Endpoint", "sqsEndpoint"];

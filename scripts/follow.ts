@@ -19,7 +19,7 @@ import { SQS } from "../lib/aws/sqs.ts";
 import { ConfigError, readConfig, usage } from "../lib/config.ts";
 import { SearchClient } from "../lib/search/client.ts";
 import { simulatedCloudTrail, type SimulatedObject } from "../fixtures/simulate.ts";
-import { main, plural } from "./runtime/common.ts";
+import { main, plural } from "./runtime/run.ts";
 import { args, env, scriptCommand } from "./runtime/platform.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));

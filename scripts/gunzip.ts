@@ -9,7 +9,7 @@ import { ConfigError, readConfig, usage } from "../lib/config.ts";
 import { Ledger } from "../lib/ledger.ts";
 import { gunzipBody } from "../lib/streams/gunzip.ts";
 import { iterate, ObjectError } from "../lib/streams/log-object.ts";
-import { bytes, main, plural } from "./runtime/common.ts";
+import { bytes, main, plural } from "./runtime/run.ts";
 import { outputPaths } from "./runtime/output-paths.ts";
 import { args, decompress, env, listFiles, Output, stdin, writeBytes } from "./runtime/platform.ts";
 import { OUTPUT, runOutput } from "./runtime/progress.ts";

@@ -10,7 +10,8 @@
 import { ConfigError, daysOf, readConfig, usage, type SettingName } from "../lib/config.ts";
 import { renderReport } from "../lib/report/page.ts";
 import { readReport, ReportError } from "../lib/report/read.ts";
-import { bytes, indexPrefixOf, main, plural, searchFrom } from "./runtime/common.ts";
+import { indexPrefixOf, searchFrom } from "./runtime/common.ts";
+import { bytes, main, plural } from "./runtime/run.ts";
 import { args, env, join, writeBytes } from "./runtime/platform.ts";
 import { OUTPUT } from "./runtime/progress.ts";
 

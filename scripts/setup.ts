@@ -21,7 +21,8 @@ import {
   redrivePolicy,
   sameRedrive,
 } from "../lib/queue/setup.ts";
-import { awsFrom, main, sqsFrom } from "./runtime/common.ts";
+import { awsFrom, sqsFrom } from "./runtime/common.ts";
+import { main } from "./runtime/run.ts";
 import { args, env } from "./runtime/platform.ts";
 
 const SETTINGS: SettingName[] = ["bucket", "prefix", "orgId", "region", "profile", "endpoint", "s3Endpoint", "sqsEndpoint"];

@@ -14,7 +14,7 @@ import { wholeObject } from "../lib/streams/log-object.ts";
 import { DEFAULT_PROGRAM, selectEach, type Selected } from "../lib/streams/select.ts";
 import { ObjectPool } from "../lib/parallel/pool.ts";
 import { OrderedLines, SPLIT_BUNDLE_BYTES } from "../lib/parallel/split-job.ts";
-import { main, plural, programOf } from "./runtime/common.ts";
+import { main, plural, programOf } from "./runtime/run.ts";
 import { LineWriter } from "./runtime/line-writer.ts";
 import { outputPaths } from "./runtime/output-paths.ts";
 import { args, decompress, env, fileObjects, fileSink, listFiles, Output, stdin } from "./runtime/platform.ts";

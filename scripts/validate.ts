@@ -15,7 +15,8 @@ import { ValidationReport, type Stream } from "../lib/integrity/report.ts";
 import { s3Store } from "../lib/integrity/store.ts";
 import { findTrails } from "../lib/integrity/trails.ts";
 import { parseTrailArn, trailArn, validateTrail } from "../lib/integrity/validate.ts";
-import { awsFrom, locationFrom, main, plural, s3From } from "./runtime/common.ts";
+import { awsFrom, locationFrom, s3From } from "./runtime/common.ts";
+import { main, plural } from "./runtime/run.ts";
 import { args, env } from "./runtime/platform.ts";
 import { KEY_FLAGS, publicKeysFrom } from "./runtime/public-keys.ts";
 

@@ -20,7 +20,8 @@ import { ObjectIndexer, type ObjectOutcome } from "../lib/queue/index-object.ts"
 import { processMessage } from "../lib/queue/process-message.ts";
 import { prepareIndex } from "../lib/search/indexer.ts";
 import { DEFAULT_PROGRAM } from "../lib/streams/select.ts";
-import { awsFrom, INDEXING, indexingFrom, main, plural, programOf, s3From, sqsFrom } from "./runtime/common.ts";
+import { awsFrom, INDEXING, indexingFrom, s3From, sqsFrom } from "./runtime/common.ts";
+import { main, plural, programOf } from "./runtime/run.ts";
 import { args, decompress, env, openAppend } from "./runtime/platform.ts";
 
 const SETTINGS: SettingName[] = ["queueUrl", "bucket", "prefix", "accounts", "regions", "orgId", "region", "profile", "endpoint", "s3Endpoint", "sqsEndpoint", ...INDEXING];

@@ -26,7 +26,8 @@
 import { S3, S3Error, type S3Object } from "../aws/s3.ts";
 import { openObject, type DownloadOptions } from "../aws/download.ts";
 import type { Ledger } from "../ledger.ts";
-import { ObjectError, type LogObject } from "../streams/log-object.ts";
+import { ObjectError, wholeObject, type LogObject } from "../streams/log-object.ts";
+import { concatBytes } from "../bytes.ts";
 import { dayFolder, kindOf, logsRoot, type ObjectKind } from "./layout.ts";
 
 export interface TrailLocation {
@@ -188,7 +189,10 @@ export function s3Objects(s3: S3, location: TrailLocation, days: string[], optio
             return;
           }
           let object: LogObject | undefined;
-          if (entry.ready) object = await entry.ready;
+          if (entry.ready) {
+            object = await entry.ready;
+            if (object?.bytes) release(entry); // handed on whole: it is the consumer's now
+          }
           else {
             try {
               const download = await openObject(s3, location.bucket, entry.object.key, options.download);
@@ -243,6 +247,10 @@ async function readWhole(s3: S3, bucket: string, object: ListedObject, limit: nu
       download.suspend();
       break;
     }
+  }
+  if (complete) {
+    // all of it is here: the stages take it whole (its share of the budget is freed when the consumer takes it)
+    return wholeObject(download.name, concatBytes(chunks), download.transportDecoded);
   }
   let finished = false;
   const finish = () => {

@@ -13,7 +13,7 @@
  * // …and annotate.ts adds book.get(record.object) to each document as trailpost.integrity
  * ```
  */
-import { iterate, type LogObject } from "../streams/log-object.ts";
+import { iterate, wholeObject, type LogObject } from "../streams/log-object.ts";
 import { concatBytes } from "../bytes.ts";
 import { sha256Hex } from "./bytes.ts";
 import type { DigestIndex, Integrity, IntegrityStatus } from "./digest-index.ts";
@@ -55,14 +55,14 @@ export function integrityStage(index: Pick<DigestIndex, "verdict">, book: Integr
     async transform(object, controller) {
       let content: Uint8Array;
       try {
-        content = await readAll(object.body);
+        content = object.bytes ?? (await readAll(object.body));
       } catch (error) {
         // unreadable (a corrupt gzip): the next stage reports it as before, with the same error
-        controller.enqueue({ ...object, body: new ReadableStream({ start: (c) => c.error(error) }) });
+        controller.enqueue({ name: object.name, transportDecoded: object.transportDecoded, body: new ReadableStream({ start: (c) => c.error(error) }) });
         return;
       }
       book.set(object.name, index.verdict(object.name, await sha256Hex(content)));
-      controller.enqueue({ ...object, body: new Blob([content as BlobPart]).stream() });
+      controller.enqueue(wholeObject(object.name, content, object.transportDecoded));
     },
   });
 }

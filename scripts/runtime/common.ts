@@ -1,56 +1,20 @@
 /**
- * What the step scripts share: turning validated settings into clients, running `main` with the exit-code
- * contract (0 everything landed, 1 some objects or records failed, 2 usage or configuration error), and the
- * summary lines.
+ * What the scripts that connect share: turning validated settings into AWS, S3, SQS and search clients, the
+ * indexing options, and the indexing summary lines. (How a script runs, and the words of summaries: run.ts.)
  */
-import { CredentialsError, resolveCredentials, resolveRegion, type Credentials } from "../../lib/aws/credentials.ts";
+import { resolveCredentials, resolveRegion, type Credentials } from "../../lib/aws/credentials.ts";
 import { REGION, S3 } from "../../lib/aws/s3.ts";
 import { SQS } from "../../lib/aws/sqs.ts";
-import { ConfigError, credentialWarnings, peekSetting, secretProblem, SETTINGS, type SettingName } from "../../lib/config.ts";
+import { ConfigError, credentialWarnings, secretProblem, SETTINGS, type SettingName } from "../../lib/config.ts";
 import type { TrailLocation } from "../../lib/cloudtrail/objects.ts";
-import { JqSyntaxError, parseProgram, recordsProblem, type Program } from "../../lib/jq/mod.ts";
-import { DEFAULT_PROGRAM } from "../../lib/streams/select.ts";
 import type { Ledger } from "../../lib/ledger.ts";
 import { SearchClient } from "../../lib/search/client.ts";
 import { deadLetterLine, type BulkStats, type DeadLetter } from "../../lib/search/bulk.ts";
 import { DeadLetterFile } from "./dead-letters.ts";
-import { args, endRun, env, fetchTrusting, readSecretFile, runEnding, sharedAwsFiles, superviseRun, trustCertificates } from "./platform.ts";
-import { redactor, secretsOf } from "./secrets.ts";
+import { args, env, fetchTrusting, readSecretFile, sharedAwsFiles } from "./platform.ts";
+import { plural } from "./run.ts";
 
 type Values = Partial<Record<SettingName, string>>;
-
-/**
- * Runs a script body: ConfigError exits 2 with every problem listed; any other error exits 1, one line. What must
- * hold for the whole run is arranged first, before the body does anything: trusting ES_CA_CERT (under Node, by
- * running the script once more with NODE_EXTRA_CA_CERTS; this process then only waits for it), and the end of a
- * run cut short (platform.ts's `superviseRun`: a signal finishes the dead-letter file and says where it is, a
- * closed stdout ends the run quietly). Every line printed here has the run's secrets replaced by `***`.
- */
-export async function main(name: string, body: () => Promise<number>): Promise<never> {
-  const hide = redactor(secretsOf(args(), env()));
-  const say = (line: string) => console.error(hide(`${name}: ${line}`));
-  let code: number;
-  try {
-    await trustCertificates(peekSetting("esCaCert", args(), env()));
-    superviseRun(say);
-    code = await body();
-  } catch (error) {
-    await runEnding(); // an error caused by the run being stopped is not news
-    if (error instanceof ConfigError) {
-      for (const problem of error.problems) say(problem);
-      say("see --help");
-      code = 2;
-    } else if (error instanceof CredentialsError) {
-      say(error.message);
-      code = 2;
-    } else {
-      say(error instanceof Error ? error.message : String(error));
-      if (env().TRAILPOST_DEBUG && error instanceof Error) console.error(hide(error.stack ?? ""));
-      code = 1;
-    }
-  }
-  return endRun(code);
-}
 
 export interface Aws {
   credentials: Credentials;
@@ -154,23 +118,6 @@ export function indexPrefixOf(values: Values): string {
   return values.indexPrefix ?? "cloudtrail";
 }
 
-export function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GB`;
-}
-
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
-}
-
-/** Failures, one per line, each naming its object, line or record. */
-export function printFailures(name: string, ledger: Ledger, limit = 50): void {
-  for (const f of ledger.failures.slice(0, limit)) console.error(`${name}: FAILED ${f.subject}: ${f.reason}`);
-  if (ledger.failures.length > limit) console.error(`${name}: … and ${ledger.failures.length - limit} more failures`);
-}
-
 /** The indexing summary: records read = indexed + duplicates + dead-lettered (and the concurrency used). */
 export function indexingSummary(ledger: Ledger, stats?: BulkStats): string {
   const r = ledger.records;
@@ -234,29 +181,6 @@ export function deadLetterNote(name: string, ledger: Ledger, deadLetters: DeadLe
   const named = deadLetters.named.map((d) => `${name}: DEAD-LETTERED ${d.subject}: ${d.reason}`);
   if (count > named.length && named.length) named.push(`${name}: … and ${plural(count - named.length, "more dead letter")}`);
   return [...named, `${name}: ${plural(count, "dead letter")} in ${deadLetters.path}; fix the cause, then replay: bulk.ts ${deadLetters.path}`].join("\n");
-}
-
-/**
- * The `--select` program (default `.Records[]`); a program outside the subset is a configuration error. With
- * `records` (ingest), so is a program whose outputs are not the records themselves, such as a projection.
- */
-export function programOf(source: string | undefined, options: { records?: boolean } = {}): Program {
-  let program: Program;
-  try {
-    program = parseProgram(source ?? DEFAULT_PROGRAM);
-  } catch (error) {
-    if (error instanceof JqSyntaxError) throw new ConfigError([`--select: ${error.message}`]);
-    throw error;
-  }
-  const problem = options.records ? recordsProblem(program) : undefined;
-  if (problem !== undefined) {
-    throw new ConfigError([
-      `--select: this program's outputs are not whole CloudTrail records, and ingest indexes records: ${problem}. ` +
-        `An ingest program is .Records[] followed only by select(...), empty, "," and "|" of those. ` +
-        `To print projections, use split.ts --select '${program.source.replace(/'/g, `'\\''`)}'`,
-    ]);
-  }
-  return program;
 }
 
 /** Where the trail's logs are: the bucket (required), its key prefix, and the accounts, regions and org if given. */

@@ -20,7 +20,7 @@ import type { ProgressKind } from "../../lib/progress/format.ts";
 import { Progress } from "../../lib/progress/model.ts";
 import { ProgressReporter, type ProgressMode } from "../../lib/progress/reporter.ts";
 import { runSummary } from "../../lib/progress/summary.ts";
-import { printFailures } from "./common.ts";
+import { printFailures } from "./run.ts";
 
 type Values = Partial<Record<SettingName, string>>;
 
