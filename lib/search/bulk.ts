@@ -26,7 +26,7 @@ import { errorReason, type SearchClient } from "./client.ts";
 import { RecordError, toAction, utf8Length, type IndexAction } from "./document.ts";
 import { AdaptiveLimit, FixedLimit } from "./concurrency.ts";
 import { RecordIds } from "./ids.ts";
-import { actionLine, BodyBuilder, bulkItem, encodeBatch, recordOf, startOf, type BulkBatch, type BulkItem, type EncodedBatch, type EncodedItem, type RecordRef } from "./bulk-body.ts";
+import { actionLine, BodyBuilder, bulkItem, encodeBatch, recordOf, recycleBody, startOf, type BulkBatch, type BulkItem, type EncodedBatch, type EncodedItem, type RecordRef } from "./bulk-body.ts";
 
 export { actionLine, type BulkBatch, type BulkItem, type EncodedBatch, type EncodedItem, type RecordRef };
 
@@ -73,7 +73,9 @@ export function toBulk(options: ToBulkOptions): TransformStream<Indexable, BulkB
   if (!(maxBytes > 0)) throw new RangeError(`toBulk: maxBytes must be > 0, not ${maxBytes}`);
   const flushAfterMs = options.flushAfterMs ?? 2000;
   const ids = new RecordIds();
-  const pending: Pending = options.encode ? new BodyBuilder(Math.min(maxBytes, 1 << 20)) : new Items();
+  // room for a full batch and the item that overflows it: each batch then takes the buffer whole (no copy), and the
+  // writer gives it back once sent
+  const pending: Pending = options.encode ? new BodyBuilder(Math.ceil(maxBytes * 1.125) + 4096) : new Items();
   let timer: ReturnType<typeof setTimeout> | undefined;
   type Controller = TransformStreamDefaultController<BulkBatch | EncodedBatch>;
   const flush = (controller: Controller) => {
@@ -235,6 +237,7 @@ export function bulkWriter(client: SearchClient, options: BulkWriterOptions): Wr
         .finally(() => {
           bytesInFlight -= size;
           inFlight.delete(sending);
+          recycleBody(encoded.body); // settled: nothing reads the body any more
         });
       inFlight.add(sending);
     },

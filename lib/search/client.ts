@@ -119,6 +119,9 @@ export class SearchClient {
       if (this.#service === "aoss") headers["x-amz-content-sha256"] = await sha256Hex(payload ?? "");
       request = await this.#signer.sign(url, { ...init, headers });
     } else {
+      // bytes go as a stream of themselves: a Request copies a Uint8Array body (2 MB more per bulk request, garbage
+      // as soon as it is sent), while a stream's chunk is written as it is
+      if (payload instanceof Uint8Array) Object.assign(init, { body: bytesStream(payload), duplex: "half" });
       request = new Request(url, init);
     }
     let response: Response;
@@ -170,4 +173,13 @@ async function sha256Hex(data: string | Uint8Array): Promise<string> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
 }

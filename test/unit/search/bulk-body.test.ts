@@ -181,6 +181,41 @@ describe("bulkWriter: bytes in flight", () => {
     for (const d of deadLetters) assert.equal(d.record.text, texts.get(`${d.record.object}#${d.record.position}`));
   });
 
+  test("bodies' buffers are used again only once their requests are settled: no body changes while it is in flight", async () => {
+    const records: Selected[] = [];
+    for (const f of generateDayJson({ date: "2024-03-04", records: 3000, seed: 11 })) {
+      for (const [i, value] of (JSON.parse(f.json) as { Records: unknown[] }).Records.entries()) records.push({ text: JSON.stringify(value), value, object: f.key, position: i + 1 });
+    }
+    // batches of item form give the expected bodies; the encoded ones go through the builder, the pool and the writer
+    const expected = (await collect<BulkBatch>(records, false, 100_000)).map(bodyText);
+    const seen: string[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    let reused = 0;
+    let changed = 0; // counted here: an assertion thrown in the client would be taken for a network failure, and retried
+    const client = {
+      async request(_method: string, _path: string, body?: string | Uint8Array): Promise<SearchResponse> {
+        const bytes = body as Uint8Array;
+        if (buffers.has(bytes.buffer)) reused++;
+        buffers.add(bytes.buffer);
+        const before = decoder.decode(bytes);
+        await new Promise((r) => setTimeout(r, 5 + 5 * (seen.length % 3)));
+        if (decoder.decode(bytes) !== before) changed++;
+        seen.push(before);
+        const lines = before.split("\n").filter(Boolean);
+        return { status: 200, headers: new Headers(), text: JSON.stringify({ errors: false, items: lines.filter((_, i) => i % 2 === 0).map(() => ({ create: { status: 201 } })) }) };
+      },
+    };
+    const ledger = new Ledger();
+    await streamOf(records)
+      .pipeThrough(toBulk({ indexPrefix: "cloudtrail", ledger, deadLetter: () => {}, maxBytes: 100_000, flushAfterMs: 0, encode: true }))
+      .pipeTo(bulkWriter(client as unknown as SearchClient, { ledger, deadLetter: () => {}, concurrency: 4 }));
+    assert.equal(changed, 0, "bodies changed while their requests were in flight");
+    assert.equal(ledger.records.retried, 0);
+    assert.deepEqual([...seen].sort(), [...expected].sort(), "every body sent is one of the expected ones, each once");
+    assert.equal(ledger.records.indexed, records.length);
+    assert.ok(reused > 0, `buffers were used again (${buffers.size} buffers for ${seen.length} requests)`);
+  });
+
   test("options are checked", () => {
     const ledger = new Ledger();
     const client = {} as SearchClient;
