@@ -73,9 +73,9 @@ export function toBulk(options: ToBulkOptions): TransformStream<Indexable, BulkB
   if (!(maxBytes > 0)) throw new RangeError(`toBulk: maxBytes must be > 0, not ${maxBytes}`);
   const flushAfterMs = options.flushAfterMs ?? 2000;
   const ids = new RecordIds();
-  // room for a full batch and the item that overflows it: each batch then takes the buffer whole (no copy), and the
-  // writer gives it back once sent
-  const pending: Pending = options.encode ? new BodyBuilder(Math.ceil(maxBytes * 1.125) + 4096) : new Items();
+  // room for a full batch and the item that overflows it (up to 1 MB at first: a builder for one small object stays
+  // small; a bigger one grows once), so each full batch takes the buffer whole (no copy), given back once sent
+  const pending: Pending = options.encode ? new BodyBuilder(Math.min(Math.ceil(maxBytes * 1.125) + 4096, 1 << 20)) : new Items();
   let timer: ReturnType<typeof setTimeout> | undefined;
   type Controller = TransformStreamDefaultController<BulkBatch | EncodedBatch>;
   const flush = (controller: Controller) => {
