@@ -31,7 +31,7 @@ await main("gunzip", async () => {
     const run = runOutput("gunzip", values, ledger, "objects", "stderr");
     run.start();
     try {
-      for await (const chunk of iterate(gunzipBody({ name: "stdin", body: stdin() }))) {
+      for await (const chunk of iterate(gunzipBody({ name: "stdin", body: stdin() }, decompress))) {
         await out.bytes(chunk);
         ledger.bytes.read += chunk.byteLength;
       }

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -127,6 +127,29 @@ describe("scripts/gunzip.ts (stdin to stdout) under Node and Deno", () => {
           assert.equal(result.status, 1, `${runtime}: exit ${result.status}, ${result.stderr}`);
           assert.match(String(result.stderr), /gunzip: stdin: corrupt or truncated gzip/, runtime);
         }
+      }
+    });
+  }
+});
+
+describe("scripts/gunzip.ts: stdin and a file give the same words for the same bad bytes", () => {
+  for (const name of ["truncated-second", "truncated-header", "first-truncated", "corrupt-crc-second", "garbage-after"]) {
+    test(name, () => {
+      const c = cases.find((x) => x.name === name)!;
+      const dir = mkdtempSync(join(tmpdir(), "trailpost-gunzip-words-"));
+      try {
+        const file = join(dir, "x.json.gz");
+        writeFileSync(file, c.bytes);
+        const script = join(repoRoot, "scripts", "gunzip.ts");
+        const fromStdin = spawnSync(process.execPath, ["--import", "tsx", script], { cwd: repoRoot, input: c.bytes, maxBuffer: 1 << 26 });
+        const fromFile = spawnSync(process.execPath, ["--import", "tsx", script, file, "--out", join(dir, "out")], { cwd: repoRoot, maxBuffer: 1 << 26 });
+        const reason = (stderr: Buffer) => /corrupt or truncated gzip \((.*)\)/.exec(String(stderr))?.[1];
+        assert.equal(fromStdin.status, 1, String(fromStdin.stderr));
+        assert.equal(fromFile.status, 1, String(fromFile.stderr));
+        assert.ok(reason(fromStdin.stderr), String(fromStdin.stderr));
+        assert.equal(reason(fromStdin.stderr), reason(fromFile.stderr));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
     });
   }
