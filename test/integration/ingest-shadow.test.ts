@@ -7,42 +7,18 @@
  * counting it; a re-run (under Deno) says it again. A healthy day re-run (every record a duplicate) holds nothing and exits 0.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { cloudTrailJson, gzip } from "../../fixtures/common.ts";
-import { digestDay, fixtureObject, putHeaders, testPublicKeys, type DigestDay, type FixtureObject } from "../../fixtures/digests.ts";
-import { S3 } from "../../lib/aws/s3.ts";
+import { digestDay, fixtureObject, type DigestDay } from "../../fixtures/digests.ts";
+import { digestRuns } from "../support/digest-runs.ts";
 import { allDocuments, runScript, type RunResult } from "../support/run.ts";
-import { localStack, scriptEnv, uniqueName, uploadAll, type TestStack } from "../support/stack.ts";
+import { uniqueName } from "../support/stack.ts";
 
-let stack: TestStack;
-let s3: S3;
-const work = mkdtempSync(join(tmpdir(), "trailpost-ingest-shadow-"));
-const keysFile = join(work, "keys.json");
-
-before(async () => {
-  stack = await localStack();
-  s3 = new S3({ credentials: stack.credentials, region: stack.region, endpoint: stack.aws });
-  writeFileSync(keysFile, JSON.stringify(testPublicKeys()));
+const runs = digestRuns("ingest-shadow", {
+  // one request at a time: the file read first takes the id (with several in flight, either may)
+  BULK_CONCURRENCY: "1",
 });
-
-after(() => rmSync(work, { recursive: true, force: true }));
-
-function upload(bucket: string, objects: FixtureObject[]): Promise<void> {
-  return uploadAll(s3, bucket, objects.map((o) => ({ key: o.key, body: o.body, headers: putHeaders(o) })));
-}
-
-function envFor(bucket: string, prefix: string): Record<string, string | undefined> {
-  return scriptEnv(stack, {
-    CLOUDTRAIL_BUCKET: bucket,
-    INDEX_PREFIX: prefix,
-    DEAD_LETTER_FILE: join(work, `${prefix}.dead-letter.ndjson`),
-    // one request at a time: the file read first takes the id (with several in flight, either may)
-    BULK_CONCURRENCY: "1",
-  });
-}
+const { keysFile, upload, envFor } = runs;
 
 const dayLogs = (day: DigestDay) => day.logs.filter((l) => l.key.includes("/2024/03/04/"));
 const args = (day: DigestDay) => ["--date", day.date, "--validate", "--public-keys", keysFile];
@@ -90,7 +66,7 @@ describe("ingest --validate, a file added to shadow a genuine record", () => {
   });
 
   test("the forged document is kept as evidence and now says invalid, naming the record it shadows", async () => {
-    const docs = await allDocuments(stack.search, `${prefix}-*`);
+    const docs = await allDocuments(runs.stack.search, `${prefix}-*`);
     const doc = docs.get(eventID)!.source;
     const t = doc.trailpost as Record<string, string>;
     assert.equal(t.object, `s3://${bucket}/${forgedKey}`);
@@ -98,7 +74,7 @@ describe("ingest --validate, a file added to shadow a genuine record", () => {
     assert.equal(t.integrityReason, `shadows record 1 of s3://${bucket}/${genuineKey}, a valid file: same eventID, indexed first`);
     assert.equal(doc.sourceIPAddress, "203.0.113.66", "the forged content, as read");
     // nothing else changed: every other document is its valid file's
-    const response = await fetch(`${stack.search}/${prefix}-*/_count?q=${encodeURIComponent("trailpost.integrity:valid")}`);
+    const response = await fetch(`${runs.stack.search}/${prefix}-*/_count?q=${encodeURIComponent("trailpost.integrity:valid")}`);
     assert.equal(((await response.json()) as { count: number }).count, dayLogs(day).flatMap((l) => l.records).length - 1);
   });
 

@@ -7,42 +7,17 @@
  *   there, the next run turns them `valid` (bulk updates of the duplicates it meets), and nothing else changes.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { digestDay, Mutator, putHeaders, scenario, testPublicKeys, type FixtureObject, type Scenario } from "../../fixtures/digests.ts";
-import { S3 } from "../../lib/aws/s3.ts";
+import { before, describe, test } from "node:test";
+import { digestDay, Mutator, scenario, type Scenario } from "../../fixtures/digests.ts";
+import { digestRuns } from "../support/digest-runs.ts";
 import { allDocuments, runScript } from "../support/run.ts";
-import { localStack, scriptEnv, uniqueName, uploadAll, type TestStack } from "../support/stack.ts";
+import { uniqueName } from "../support/stack.ts";
 
-let stack: TestStack;
-let s3: S3;
-const work = mkdtempSync(join(tmpdir(), "trailpost-ingest-validate-"));
-const keysFile = join(work, "keys.json");
-
-before(async () => {
-  stack = await localStack();
-  s3 = new S3({ credentials: stack.credentials, region: stack.region, endpoint: stack.aws });
-  writeFileSync(keysFile, JSON.stringify(testPublicKeys()));
-});
-
-after(() => rmSync(work, { recursive: true, force: true }));
-
-function upload(bucket: string, objects: FixtureObject[]): Promise<void> {
-  return uploadAll(s3, bucket, objects.map((o) => ({ key: o.key, body: o.body, headers: putHeaders(o) })));
-}
-
-function envFor(bucket: string, prefix: string): Record<string, string | undefined> {
-  return scriptEnv(stack, {
-    CLOUDTRAIL_BUCKET: bucket,
-    INDEX_PREFIX: prefix,
-    DEAD_LETTER_FILE: join(work, `${prefix}.dead-letter.ndjson`),
-  });
-}
+const runs = digestRuns("ingest-validate");
+const { keysFile, upload, envFor } = runs;
 
 async function search(prefix: string, q: string): Promise<Set<string>> {
-  const response = await fetch(`${stack.search}/${prefix}-*/_search?q=${encodeURIComponent(q)}&size=10000&_source=false`);
+  const response = await fetch(`${runs.stack.search}/${prefix}-*/_search?q=${encodeURIComponent(q)}&size=10000&_source=false`);
   const body = (await response.json()) as { hits: { hits: { _id: string }[] } };
   return new Set(body.hits.hits.map((h) => h._id));
 }
@@ -74,7 +49,7 @@ describe("ingest --validate, a tampered day", () => {
 
       const invalid = await search(prefix, "trailpost.integrity:invalid");
       assert.deepEqual([...invalid].sort(), recordsOf(modified).sort(), "exactly the edited file's records");
-      const docs = await allDocuments(stack.search, `${prefix}-*`);
+      const docs = await allDocuments(runs.stack.search, `${prefix}-*`);
       assert.equal(docs.size, all.length, "every record is indexed: the records are the evidence");
       for (const [id, doc] of docs) {
         const t = doc.source.trailpost as Record<string, string>;
