@@ -12,24 +12,27 @@
  * split,index,memory). The indexing sections run on the local stack (`make up`'s, started if it is not running:
  * LOCALSTACK_PORT, SEARCH_PORT, SEARCH_ENGINE), so that the engine's and LocalStack's CPU can be read too.
  *
+ * Node runs the built scripts (make build: dist/NAME.mjs, started by their first line, as a user runs them); a row
+ * per section runs the source under tsx's loader instead. Deno runs the sources.
+ *
  * Sections:
- * - split: the blog's `gzip -dc *.json.gz | jq -c '.Records[]'` (the baseline) against scripts/split.ts under Node
- *   and Deno: as it runs by default, pinned to one core (taskset), with two worker threads (WORKERS=2), with
- *   `--max-old-space-size=96`; the day ×10 (ten hard-linked copies); one object of BIG_MB.
+ * - split: the blog's `gzip -dc *.json.gz | jq -c '.Records[]'` (the baseline) against split under Node and Deno:
+ *   as it runs by default, pinned to one core (taskset), with two worker threads (WORKERS=2), with
+ *   `--max-old-space-size=96`, from source under tsx; the day ×10 (ten hard-linked copies); one object of BIG_MB.
  * - index: the engine's ceiling (bench/engine.ts: pre-built `_bulk` bodies of the same documents, the best of
  *   several body sizes and concurrencies), then, taking turns with it run by run: bulk.ts on the day's NDJSON,
  *   bulk.ts with ES_GZIP, ingest.ts from LocalStack's S3 as it runs by default, on one core, with two worker
- *   threads; and the blog's `curl -X POST` per record (1,000 records, scaled).
+ *   threads, both from source under tsx; and the blog's `curl -X POST` per record (1,000 records, scaled).
  * - memory: bulk.ts and ingest.ts on the day ×10 (1,000,000 records with the default day), with
- *   `--max-old-space-size=96`, with `--max-semi-space-size=1` (V8's young generation at 1 MB), and with both (old
- *   space 64 MB); ingest.ts under Deno.
+ *   `--max-old-space-size=96`, and with `--max-old-space-size=64 --max-semi-space-size=1` (how small V8 can keep
+ *   it); ingest.ts under Deno.
  * Each row: wall time, records/s, MB/s of JSON, peak RSS (/usr/bin/time, the largest process of a pipeline), CPU
  * seconds (ours; the engine's and LocalStack's where they run), and the ratio to the row's reference (the blog's
  * pipeline, or the ceiling). Then the checks: peak RSS within 150 MB, and the day ×10 within 10% of the day.
  * Figures only: nothing here asserts a speed.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -59,7 +62,13 @@ async function main(): Promise<void> {
   console.log(`machine: ${process.platform} ${process.arch}, ${availableParallelism()} cores, Node ${process.versions.node}, ${deno("--version").split("\n")[0]}; ${runs} runs per row, the median shown\n`);
 
   const split = join(root, "scripts", "split.ts");
-  const node = (script: string, ...flags: string[]) => [process.execPath, ...flags, "--import", "tsx", join(root, "scripts", script)];
+  // Node runs the built scripts (make build: dist/NAME.mjs, started by their first line) as a user runs them; with
+  // flags, node is started with the first line's flags and then these. `tsx(…)`: the source under tsx's loader.
+  const node = (script: string, ...flags: string[]) => {
+    const file = join(root, "dist", script.replace(/\.ts$/, ".mjs"));
+    return flags.length ? [process.execPath, ...builtFlags(file), ...flags, file] : [file];
+  };
+  const tsx = (script: string, ...flags: string[]) => [process.execPath, ...flags, "--import", "tsx", join(root, "scripts", script)];
   const denoRun = (script: string) => [join(root, "node_modules", ".bin", "deno"), "run", "-A", "--quiet", join(root, "scripts", script)];
   const oneCore = ["taskset", "-c", "0"];
   const rss = new Map<string, number>();
@@ -79,6 +88,7 @@ async function main(): Promise<void> {
       ["split.ts, Deno, 1 core (taskset -c 0)", [...oneCore, ...denoRun("split.ts"), day.dir], "", {}],
       ["split.ts, Deno, WORKERS=2", [...denoRun("split.ts"), day.dir], "", two],
       ["split.ts, Node --max-old-space-size=96", [...node("split.ts", "--max-old-space-size=96"), day.dir], "split node96 day", {}],
+      ["split.ts, Node, from source under tsx", [...tsx("split.ts"), day.dir], "", {}],
     ] as const) {
       const m = await table.row({ name, command: [...command], env: { ...env } }, work, runs);
       if (key) rss.set(key, m.rss);
@@ -162,6 +172,8 @@ async function main(): Promise<void> {
       ingestOf("ingest.ts (S3 → engine)", node("ingest.ts")),
       ingestOf("ingest.ts, 1 core (taskset -c 0)", [...oneCore, ...node("ingest.ts")]),
       ingestOf("ingest.ts, WORKERS=2", node("ingest.ts"), { WORKERS: "2" }),
+      { ...bulkOf("bulk.ts, from source under tsx"), command: ["sh", "-c", 'exec "$@" < "$F"', "sh", ...tsx("bulk.ts")] },
+      ingestOf("ingest.ts, from source under tsx", tsx("ingest.ts")),
     ];
     // the ceiling and the rows take turns, run by run: the machine's load moves them alike
     const ceilingRuns: Measured[] = [];
@@ -198,9 +210,8 @@ async function main(): Promise<void> {
     else table.note(`bulk.ts < records.ndjson: the day, peak RSS ${mb(rss.get("bulk day")!)} MB (index section)`);
     rss.set("bulk ×10", (await table.row({ ...bulkOf("bulk.ts, the day ×10 (stdin)"), command: ["sh", "-c", 'for i in 1 2 3 4 5 6 7 8 9 10; do cat "$F"; done | "$@"', "sh", ...node("bulk.ts")] }, times10, 1, true, watched)).rss);
     rss.set("bulk node96", (await table.row(bulkOf("bulk.ts --max-old-space-size=96", ["--max-old-space-size=96"]), work, 1, true, watched)).rss);
-    await table.row(bulkOf("bulk.ts --max-semi-space-size=1", ["--max-semi-space-size=1"]), work, 1, true, watched);
-    // both: how small the heap V8 keeps can be (the documents and bodies held are a few MB; the rest is V8's sizing)
-    await table.row(bulkOf("bulk.ts, both, old space 64", ["--max-old-space-size=64", "--max-semi-space-size=1"]), work, 1, true, watched);
+    // how small the heap V8 keeps can be (the documents and bodies held are a few MB; the rest is V8's sizing)
+    await table.row(bulkOf("bulk.ts --max-old-space-size=64 --max-semi-space-size=1", ["--max-old-space-size=64", "--max-semi-space-size=1"]), work, 1, true, watched);
     if (!rss.has("ingest day")) rss.set("ingest day", (await table.row(ingestOf("ingest.ts", node("ingest.ts")), work, 1, true, watched)).rss);
     else table.note(`ingest.ts: the day, peak RSS ${mb(rss.get("ingest day")!)} MB (index section)`);
     t0 = Date.now();
@@ -210,13 +221,21 @@ async function main(): Promise<void> {
     table.note(`(the day ×10: ${n(uploaded10)} objects, the day's under ten date folders, uploaded in ${s(Date.now() - t0)} s)`);
     rss.set("ingest ×10", (await table.row({ name: "ingest.ts, the day ×10 (10 days)", command: [...node("ingest.ts"), "--from", days[0]!, "--to", days.at(-1)!], env: { ...env, CLOUDTRAIL_BUCKET: bucket10 }, before: fresh }, times10, 1, true, watched)).rss);
     rss.set("ingest node96", (await table.row(ingestOf("ingest.ts --max-old-space-size=96", node("ingest.ts", "--max-old-space-size=96")), work, 1, true, watched)).rss);
-    await table.row(ingestOf("ingest.ts --max-semi-space-size=1", node("ingest.ts", "--max-semi-space-size=1")), work, 1, true, watched);
-    await table.row(ingestOf("ingest.ts, both, old space 64", node("ingest.ts", "--max-old-space-size=64", "--max-semi-space-size=1")), work, 1, true, watched);
+    await table.row(ingestOf("ingest.ts --max-old-space-size=64 --max-semi-space-size=1", node("ingest.ts", "--max-old-space-size=64", "--max-semi-space-size=1")), work, 1, true, watched);
     await table.row(ingestOf("ingest.ts, Deno", denoRun("ingest.ts")), work, 1, true, watched);
     table.end("The day ×10 is a million records with the default day; nine in ten are duplicates the second time round (the same eventIDs).");
   }
   await deleteIndices(search, prefix);
   printChecks(rss);
+}
+
+/** The Node flags a built script's first line starts it with (`#!/usr/bin/env -S node --max-semi-space-size=4`). */
+function builtFlags(file: string): string[] {
+  if (!existsSync(file)) throw new Error(`${file} is missing: run make build first (make bench does)`);
+  const first = readFileSync(file, "utf8").slice(0, 200).split("\n")[0]!;
+  const words = first.split(/\s+/);
+  if (!first.startsWith("#!") || !words.includes("node")) throw new Error(`${file}: its first line does not start node: ${first}`);
+  return words.slice(words.indexOf("node") + 1).filter(Boolean);
 }
 
 /** The flatness and bound checks, from the rows measured. */

@@ -52,7 +52,10 @@ export async function workerCount(setting: string | undefined, input: { bytes: n
   return Math.min(cores - 1, objects);
 }
 
-const entry = new URL("./worker-thread.ts", import.meta.url);
+// Bundled (make build: dist/NAME.mjs), the thread's own bundle is dist/runtime/worker-thread.mjs and Node loads it as
+// it is; from source, worker-boot.mjs registers tsx's loader first.
+const built = import.meta.url.endsWith(".mjs");
+const entry = new URL(built ? "./runtime/worker-thread.mjs" : "./worker-thread.ts", import.meta.url);
 
 /** Starts worker `index`, running worker-thread.ts; its channel. */
 export function spawnWorker(_index: number): Channel {
@@ -60,7 +63,8 @@ export function spawnWorker(_index: number): Channel {
   let closing = false;
   // a young generation of 8 MB instead of V8's default (up to 48 MB per thread): measured, 50 MB less RSS with
   // two workers and no slower
-  const worker = new NodeWorker(new URL("./worker-boot.mjs", import.meta.url), { workerData: { entry: entry.href }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+  const resourceLimits = { maxYoungGenerationSizeMb: 8 };
+  const worker = built ? new NodeWorker(entry, { resourceLimits }) : new NodeWorker(new URL("./worker-boot.mjs", import.meta.url), { workerData: { entry: entry.href }, resourceLimits });
   return {
     send: (message, transfer) => worker.postMessage(message, transfer as ArrayBuffer[] | undefined),
     receive: (handler) => void worker.on("message", (data: ToWorker | FromWorker) => handler(data)),

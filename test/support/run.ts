@@ -8,12 +8,17 @@ export interface RunResult {
   stderr: string;
 }
 
-/** `node --import tsx scripts/<script> …args` (or `deno run -A` with runtime "deno"), with extra environment. */
-export function runScript(script: string, args: string[], env: Record<string, string | undefined> = {}, options: { runtime?: "node" | "deno"; cwd?: string; stdin?: string } = {}): Promise<RunResult> {
+/**
+ * `node --import tsx scripts/<script> …args` (or `deno run -A` with runtime "deno", or with runtime "built"
+ * dist/<name>.mjs of make build, started by its first line), with extra environment.
+ */
+export function runScript(script: string, args: string[], env: Record<string, string | undefined> = {}, options: { runtime?: "node" | "deno" | "built"; cwd?: string; stdin?: string } = {}): Promise<RunResult> {
   const path = `${repoRoot}scripts/${script}`;
-  const [command, prefix] = options.runtime === "deno"
+  const [command, prefix]: [string, string[]] = options.runtime === "deno"
     ? [`${repoRoot}node_modules/.bin/deno`, ["run", "--allow-all", "--quiet", path]]
-    : [process.execPath, ["--import", import.meta.resolve("tsx"), path]];
+    : options.runtime === "built"
+      ? [`${repoRoot}dist/${script.replace(/\.ts$/, ".mjs")}`, []]
+      : [process.execPath, ["--import", import.meta.resolve("tsx"), path]];
   const merged: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) merged[k] = v;
   return new Promise((resolve, reject) => {

@@ -1,0 +1,109 @@
+/**
+ * make build's scripts (dist/NAME.mjs: one bundle each, started by their own first line, no tsx) do what the sources
+ * do: the same bytes out, the same documents in the engine, the same exit codes, and worker threads from their own
+ * bundle.
+ */
+import { spawn } from "node:child_process";
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { readdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { S3 } from "../../lib/aws/s3.ts";
+import { localStack, repoRoot, uniqueName, type TestStack } from "../support/stack.ts";
+import { countDocuments, runScript } from "../support/run.ts";
+
+const manifest = JSON.parse(readFileSync(join(repoRoot, "fixtures", "demo-bucket.manifest.json"), "utf8")) as { records: number; files: number };
+const demo = join(repoRoot, "fixtures", "demo-bucket");
+/** The scripts make build bundles, from the Makefile itself. */
+const built = /^BUILT := (.+)$/m.exec(readFileSync(join(repoRoot, "Makefile"), "utf8"))![1]!.trim().split(/\s+/);
+let stack: TestStack;
+let env: Record<string, string>;
+
+before(async () => {
+  for (const name of built) assert.ok(existsSync(join(repoRoot, "dist", `${name}.mjs`)), `dist/${name}.mjs is missing: make build (make test runs it first)`);
+  stack = await localStack();
+  const bucket = uniqueName("built");
+  const s3 = new S3({ credentials: stack.credentials, region: stack.region, endpoint: stack.aws });
+  await s3.createBucket(bucket);
+  for (const file of (await readdir(demo, { recursive: true })).map(String).filter((f) => f.endsWith(".json.gz"))) {
+    await s3.put(bucket, relative(demo, join(demo, file)), readFileSync(join(demo, file)), { "content-encoding": "gzip" });
+  }
+  env = { CLOUDTRAIL_BUCKET: bucket, AWS_ENDPOINT_URL: stack.aws, AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_REGION: stack.region, ES_URL: stack.search };
+});
+
+test("every built script is executable, starts node with its flags, and answers --help as its source does", async () => {
+  assert.ok(built.length >= 10, built.join(" "));
+  for (const name of built) {
+    const file = join(repoRoot, "dist", `${name}.mjs`);
+    assert.match(readFileSync(file, "utf8").split("\n")[0]!, /^#!\/usr\/bin\/env -S node --max-semi-space-size=\d+ --liftoff-only$/, file);
+    assert.ok(statSync(file).mode & 0o100, `${file} is not executable`);
+    const [ours, source] = await Promise.all([runScript(`${name}.ts`, ["--help"], {}, { runtime: "built" }), runScript(`${name}.ts`, ["--help"])]);
+    assert.equal(ours.code, 0, `${name}: ${ours.stderr}`);
+    assert.equal(ours.stdout, source.stdout, name);
+    assert.ok(ours.stdout.length > 100, `${name}: ${ours.stdout}`);
+  }
+});
+
+test("built split prints the source's bytes, also with two worker threads loaded from dist/runtime/", async () => {
+  const source = await runScript("split.ts", [demo]);
+  assert.equal(source.code, 0, source.stderr);
+  assert.equal(source.stdout.split("\n").length - 1, manifest.records);
+  for (const WORKERS of ["0", "2"]) {
+    const ours = await runScript("split.ts", [demo], { WORKERS }, { runtime: "built" });
+    assert.equal(ours.code, 0, ours.stderr);
+    assert.equal(ours.stdout, source.stdout, `WORKERS=${WORKERS}`);
+    assert.equal(ours.stderr, source.stderr, `WORKERS=${WORKERS}`);
+  }
+  // the threads run the bundle beside the script, not the source: without it, WORKERS=2 fails and says so
+  const alone = mkdtempSync(join(tmpdir(), "trailpost-built-"));
+  try {
+    copyFileSync(join(repoRoot, "dist", "split.mjs"), join(alone, "split.mjs"));
+    const missing = await runBuiltCopy(join(alone, "split.mjs"), [demo], { WORKERS: "2" });
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /worker-thread\.mjs/);
+    mkdirSync(join(alone, "runtime"));
+    copyFileSync(join(repoRoot, "dist", "runtime", "worker-thread.mjs"), join(alone, "runtime", "worker-thread.mjs"));
+    const present = await runBuiltCopy(join(alone, "split.mjs"), [demo], { WORKERS: "2" });
+    assert.equal(present.code, 0, present.stderr);
+    assert.equal(present.stdout, source.stdout);
+  } finally {
+    rmSync(alone, { recursive: true, force: true });
+  }
+});
+
+test("built bulk and ingest index the demo day as the sources do; a usage error exits 2", async () => {
+  const split = await runScript("split.ts", [demo]);
+  const bulkPrefix = uniqueName("built-bulk");
+  const bulk = await runScript("bulk.ts", [], { ...env, INDEX_PREFIX: bulkPrefix }, { runtime: "built", stdin: split.stdout });
+  assert.equal(bulk.code, 0, bulk.stderr);
+  assert.match(bulk.stderr, new RegExp(`${manifest.records.toLocaleString("en-US")} records read: ${manifest.records.toLocaleString("en-US")} indexed`));
+  assert.equal(await countDocuments(stack.search, `${bulkPrefix}-*`), manifest.records);
+
+  const ingestPrefix = uniqueName("built-ingest");
+  const ingest = await runScript("ingest.ts", ["--date", "2013-12-07"], { ...env, INDEX_PREFIX: ingestPrefix }, { runtime: "built" });
+  assert.equal(ingest.code, 0, ingest.stderr);
+  assert.equal(await countDocuments(stack.search, `${ingestPrefix}-*`), manifest.records);
+  // again: every record is a duplicate, exit 0
+  const again = await runScript("ingest.ts", ["--date", "2013-12-07"], { ...env, INDEX_PREFIX: ingestPrefix }, { runtime: "built" });
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, new RegExp(`0 indexed, ${manifest.records.toLocaleString("en-US")} duplicates`));
+
+  const usage = await runScript("ingest.ts", ["--date", "2013-13-07"], { ...env, INDEX_PREFIX: ingestPrefix }, { runtime: "built" });
+  assert.equal(usage.code, 2, usage.stderr);
+  assert.match(usage.stderr, /2013-13-07/);
+});
+
+/** A copy of a built script, started by its first line, as runScript starts dist's. */
+function runBuiltCopy(file: string, args: string[], extra: Record<string, string>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(file, args, { env: { ...process.env, ...extra }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d));
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
