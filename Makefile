@@ -39,21 +39,16 @@ install: node_modules
 
 # --- built scripts -------------------------------------------------------------------------------------------------
 
-# Each script bundled with lib/ and aws4fetch into dist/NAME.mjs (the worker thread into dist/runtime/): Node runs it
-# without tsx's loader, which costs about 30 MB and 0.2 s of every run. Its first line starts Node with V8's young
-# generation at 4 MB a semi-space instead of up to 16 MB, and with WebAssembly compiled by Liftoff only (fetch's HTTP
-# parser, llhttp, is WebAssembly; optimising it costs about 30 MB at start-up and no measured speed): run it as
-# `./dist/ingest.mjs --date …`. The sources run unchanged under tsx and Deno. Not built: the ones that start the local
-# emulators (blog, follow, emulators) and lambda.ts (its own bundle, see its header).
-BUILT := copy gunzip split bulk ingest validate report setup enqueue worker edge
-NODE_FLAGS := --max-semi-space-size=4 --liftoff-only
-
+# Each step script (and ingest, validate, report, setup, enqueue, worker, edge) bundled with lib/ and aws4fetch into
+# dist/NAME.mjs, the worker thread into dist/runtime/ (package.json's "build": the list and the flags live there, so
+# no make variable reaches that command). Node runs them without tsx's loader, which costs about 30 MB and 0.2 s of
+# every run. Their first line starts Node with V8's young generation at 4 MB a semi-space instead of up to 16 MB, and
+# WebAssembly compiled by Liftoff only (fetch's HTTP parser, llhttp, is WebAssembly; optimising it costs about 30 MB
+# at start-up and no measured speed): run them as `./dist/ingest.mjs --date …`. The sources run unchanged under tsx
+# and Deno. Not built: the ones that start the local emulators (blog, follow, emulators) and lambda.ts (its own
+# bundle, see its header).
 build: node_modules
-	@rm -rf dist
-	esbuild $(addprefix scripts/,$(addsuffix .ts,$(BUILT))) scripts/runtime/worker-thread.ts --bundle --platform=node \
-	  --format=esm --target=node20 --outdir=dist --out-extension:.js=.mjs --log-level=warning \
-	  --banner:js='#!/usr/bin/env -S node $(NODE_FLAGS)'
-	chmod +x dist/*.mjs
+	npm run --silent build
 
 # --- local emulator stack ----------------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@
  *   threads, both from source under tsx; and the blog's `curl -X POST` per record (1,000 records, scaled).
  * - memory: bulk.ts and ingest.ts on the day ×10 (1,000,000 records with the default day), with
  *   `--max-old-space-size=96`, and with `--max-old-space-size=64 --max-semi-space-size=1` (how small V8 can keep
- *   it); ingest.ts under Deno.
+ *   it); ingest.ts under Deno, as it runs by default and with the built scripts' V8 flags (`--v8-flags=…`).
  * Each row: wall time, records/s, MB/s of JSON, peak RSS (/usr/bin/time, the largest process of a pipeline), CPU
  * seconds (ours; the engine's and LocalStack's where they run), and the ratio to the row's reference (the blog's
  * pipeline, or the ceiling). Then the checks: peak RSS within 150 MB, and the day ×10 within 10% of the day.
@@ -69,7 +69,9 @@ async function main(): Promise<void> {
     return flags.length ? [process.execPath, ...builtFlags(file), ...flags, file] : [file];
   };
   const tsx = (script: string, ...flags: string[]) => [process.execPath, ...flags, "--import", "tsx", join(root, "scripts", script)];
-  const denoRun = (script: string) => [join(root, "node_modules", ".bin", "deno"), "run", "-A", "--quiet", join(root, "scripts", script)];
+  const denoRun = (script: string, ...flags: string[]) => [join(root, "node_modules", ".bin", "deno"), "run", "-A", "--quiet", ...flags, join(root, "scripts", script)];
+  // Deno with the V8 flags the built scripts start Node with (the README gives this line to Deno users)
+  const denoV8 = `--v8-flags=${builtFlags(join(root, "dist", "split.mjs")).join(",")}`;
   const oneCore = ["taskset", "-c", "0"];
   const rss = new Map<string, number>();
 
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
       ["split.ts, Deno", [...denoRun("split.ts"), day.dir], "split deno day", {}],
       ["split.ts, Deno, 1 core (taskset -c 0)", [...oneCore, ...denoRun("split.ts"), day.dir], "", {}],
       ["split.ts, Deno, WORKERS=2", [...denoRun("split.ts"), day.dir], "", two],
+      ["split.ts, Deno, --v8-flags as the built scripts'", [...denoRun("split.ts", denoV8), day.dir], "split deno-v8 day", {}],
       ["split.ts, Node --max-old-space-size=96", [...node("split.ts", "--max-old-space-size=96"), day.dir], "split node96 day", {}],
       ["split.ts, Node, from source under tsx", [...tsx("split.ts"), day.dir], "", {}],
     ] as const) {
@@ -101,6 +104,7 @@ async function main(): Promise<void> {
     }
     rss.set("split node ×10", (await table.row({ name: "split.ts, Node, the day ×10", command: [...node("split.ts"), ...copies] }, times10, 1, false)).rss);
     rss.set("split deno ×10", (await table.row({ name: "split.ts, Deno, the day ×10", command: [...denoRun("split.ts"), ...copies] }, times10, 1, false)).rss);
+    rss.set("split deno-v8 ×10", (await table.row({ name: "split.ts, Deno, --v8-flags, the day ×10", command: [...denoRun("split.ts", denoV8), ...copies] }, times10, 1, false)).rss);
     await table.row({ name: "split.ts, Deno, the day ×10, WORKERS=2", command: [...denoRun("split.ts"), ...copies], env: two }, times10, 1, false);
     for (const copy of copies.slice(1)) rmSync(copy, { recursive: true, force: true });
     if (bigMb > 0) {
@@ -223,6 +227,7 @@ async function main(): Promise<void> {
     rss.set("ingest node96", (await table.row(ingestOf("ingest.ts --max-old-space-size=96", node("ingest.ts", "--max-old-space-size=96")), work, 1, true, watched)).rss);
     await table.row(ingestOf("ingest.ts --max-old-space-size=64 --max-semi-space-size=1", node("ingest.ts", "--max-old-space-size=64", "--max-semi-space-size=1")), work, 1, true, watched);
     await table.row(ingestOf("ingest.ts, Deno", denoRun("ingest.ts")), work, 1, true, watched);
+    await table.row(ingestOf("ingest.ts, Deno, --v8-flags as the built scripts'", denoRun("ingest.ts", denoV8)), work, 1, true, watched);
     table.end("The day ×10 is a million records with the default day; nine in ten are duplicates the second time round (the same eventIDs).");
   }
   await deleteIndices(search, prefix);
@@ -243,6 +248,7 @@ function printChecks(rss: Map<string, number>): void {
   for (const [what, one, ten] of [
     ["split.ts, Node", "split node day", "split node ×10"],
     ["split.ts, Deno", "split deno day", "split deno ×10"],
+    ["split.ts, Deno --v8-flags", "split deno-v8 day", "split deno-v8 ×10"],
     ["bulk.ts", "bulk day", "bulk ×10"],
     ["ingest.ts", "ingest day", "ingest ×10"],
   ] as const) {
