@@ -2,7 +2,7 @@
  * Benchmark (make bench): trailpost against the blog's tools and against the engine's own ceiling, on the same
  * generated day, in the same run; memory on a day, on the same day ten times over, and on one huge log object.
  *
- *   npx tsx bench/bench.ts                      (make bench)
+ *   npx tsx bench/bench.ts                      (make bench; it runs npm run build first)
  *   RECORDS=200000 RUNS=5 BIG_MB=1024 npx tsx bench/bench.ts
  *   BENCH_ONLY=index npx tsx bench/bench.ts     (one section: split, index or memory)
  *
@@ -54,6 +54,9 @@ type Section = (typeof SECTIONS)[number];
 
 async function main(): Promise<void> {
   const { records, runs, bigMb, only } = settings;
+  // the built scripts, from these sources (package.json's "build"), once the settings are known to be good
+  const build = spawnSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
+  if (build.status !== 0) throw new Error(`npm run build failed (exit ${build.status})`);
   const started = Date.now();
   const day = generateFiles(join(dir, "bucket"), records, bigMb > 0 && only.has("split"));
   const listFile = join(dir, "files.txt");
@@ -236,7 +239,7 @@ async function main(): Promise<void> {
 
 /** The Node flags a built script's first line starts it with (`#!/usr/bin/env -S node --max-semi-space-size=4`). */
 function builtFlags(file: string): string[] {
-  if (!existsSync(file)) throw new Error(`${file} is missing: run make build first (make bench does)`);
+  if (!existsSync(file)) throw new Error(`${file} is missing: npm run build did not make it`);
   const first = readFileSync(file, "utf8").slice(0, 200).split("\n")[0]!;
   const words = first.split(/\s+/);
   if (!first.startsWith("#!") || !words.includes("node")) throw new Error(`${file}: its first line does not start node: ${first}`);

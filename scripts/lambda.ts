@@ -5,7 +5,7 @@
  * function's environment variables, as for the worker. Dead letters go to the function's log, one
  * `dead letter: {…}` line each.
  *
- *   esbuild scripts/lambda.ts --bundle --platform=node --format=esm --outfile=dist/index.mjs   # handler: index.handler
+ *   esbuild scripts/lambda.ts --bundle --platform=node --format=esm --outfile=dist/lambda/index.mjs   # handler: index.handler
  */
 import { usage } from "../lib/config.ts";
 import { processMessage } from "../lib/queue/process-message.ts";

@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -69,6 +69,11 @@ test("built split prints the source's bytes, also with two worker threads loaded
     const present = await runBuiltCopy(join(alone, "split.mjs"), [demo], { WORKERS: "2" });
     assert.equal(present.code, 0, present.stderr);
     assert.equal(present.stdout, source.stdout);
+    // started from a symbolic link elsewhere (as a bin directory holds it), its threads are still found
+    symlinkSync(join(repoRoot, "dist", "split.mjs"), join(alone, "trailpost-split"));
+    const linked = await runBuiltCopy(join(alone, "trailpost-split"), [demo], { WORKERS: "2" });
+    assert.equal(linked.code, 0, linked.stderr);
+    assert.equal(linked.stdout, source.stdout);
   } finally {
     rmSync(alone, { recursive: true, force: true });
   }
@@ -99,7 +104,7 @@ test("built bulk and ingest index the demo day as the sources do; a usage error 
 /** A copy of a built script, started by its first line, as runScript starts dist's. */
 function runBuiltCopy(file: string, args: string[], extra: Record<string, string>) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(file, args, { env: { ...process.env, ...extra }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(file, args, { cwd: tmpdir(), env: { ...process.env, ...extra }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d));
