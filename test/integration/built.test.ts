@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -100,6 +100,72 @@ test("built bulk and ingest index the demo day as the sources do; a usage error 
   assert.equal(usage.code, 2, usage.stderr);
   assert.match(usage.stderr, /2013-13-07/);
 });
+
+test("built bulk stopped by SIGINT or SIGTERM: node itself gets the signal (env -S execs it), exits 130/143 as the source does, its dead letters kept", async () => {
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    const outcomes = [];
+    for (const runtime of ["node", "built"] as const) {
+      const dir = mkdtempSync(join(tmpdir(), "trailpost-built-signal-"));
+      try {
+        const deadLetters = join(dir, "dl.ndjson");
+        writeFileSync(deadLetters, "");
+        const run = await bulkUntilSignalled(runtime, dir, deadLetters, signal);
+        // a handled signal is an exit code; a process the signal killed (no handler reached) has none
+        assert.deepEqual([run.code, run.killedBy], [code, null], `${runtime} ${signal}: ${run.stderr}`);
+        assert.equal(readFileSync(deadLetters, "utf8").split("\n").length - 1, SIGNAL_BAD, `${runtime} ${signal}: every dead letter kept`);
+        assert.deepEqual(readdirSync(dir).filter((f) => f.includes("partial")), [], "no partial file left");
+        outcomes.push(run.stderr.split("\n").filter((l) => l.startsWith("bulk: interrupted")).map((l) => l.replaceAll(dir, "DIR")));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    assert.deepEqual(outcomes[1], outcomes[0], `${signal}: the built script's last words are the source's`);
+    assert.equal(outcomes[0]!.length, 1, `${signal}: ${outcomes[0]}`);
+  }
+});
+
+const SIGNAL_BAD = 40;
+
+/**
+ * bulk.ts (from source under tsx, or dist/bulk.mjs started by its first line) reading stdin that stays open: once
+ * its partial dead-letter file holds SIGNAL_BAD lines (the bad lines written), `signal` goes to the process spawned.
+ */
+function bulkUntilSignalled(runtime: "node" | "built", dir: string, deadLetters: string, signal: NodeJS.Signals) {
+  const [command, prefix] = runtime === "built" ? [join(repoRoot, "dist", "bulk.mjs"), []] : [process.execPath, ["--import", import.meta.resolve("tsx"), join(repoRoot, "scripts", "bulk.ts")]];
+  const child = spawn(command, [...prefix, "--dead-letter", deadLetters], { cwd: dir, env: { ...process.env, ES_URL: stack.search, INDEX_PREFIX: uniqueName("built-sig") }, stdio: ["pipe", "ignore", "pipe"] });
+  child.stdin.write(Array.from({ length: SIGNAL_BAD }, (_, i) => `not json ${i}\n`).join(""));
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d));
+  return new Promise<{ code: number | null; killedBy: NodeJS.Signals | null; stderr: string }>((resolve, reject) => {
+    const started = Date.now();
+    const poll = setInterval(() => {
+      const partial = readdirSync(dir).find((f) => f.endsWith(".partial"));
+      const lines = partial ? readFileSync(join(dir, partial), "utf8").split("\n").length - 1 : 0;
+      if (lines >= SIGNAL_BAD) {
+        clearInterval(poll);
+        child.kill(signal);
+        // a launcher that keeps the signal from node (a shell waiting for it) never ends: say so instead of hanging
+        setTimeout(() => {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          child.stdin.destroy();
+          child.kill("SIGKILL");
+          reject(new Error(`${runtime}: still running 30 s after ${signal}; stderr: ${stderr}`));
+        }, 30_000).unref();
+      } else if (Date.now() - started > 60_000 || child.exitCode !== null) {
+        clearInterval(poll);
+        child.kill("SIGKILL");
+        reject(new Error(`${runtime}: no ${SIGNAL_BAD} dead letters within 60 s (${lines}); stderr: ${stderr}`));
+      }
+    }, 50);
+    // "exit", not "close": a launcher that does not exec node may leave a node behind holding stderr open
+    child.on("exit", (code, killedBy) => {
+      child.stdin.destroy();
+      const done = () => resolve({ code, killedBy, stderr });
+      const late = setTimeout(done, 5000);
+      child.stderr.once("close", () => (clearTimeout(late), done()));
+    });
+  });
+}
 
 /** A copy of a built script, started by its first line, as runScript starts dist's. */
 function runBuiltCopy(file: string, args: string[], extra: Record<string, string>) {
