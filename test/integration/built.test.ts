@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { S3 } from "../../lib/aws/s3.ts";
 import { localStack, repoRoot, uniqueName, type TestStack } from "../support/stack.ts";
-import { countDocuments, runScript } from "../support/run.ts";
+import { countDocuments, runCommand, runScript, commandOf } from "../support/run.ts";
 
 const manifest = JSON.parse(readFileSync(join(repoRoot, "fixtures", "demo-bucket.manifest.json"), "utf8")) as { records: number; files: number };
 const demo = join(repoRoot, "fixtures", "demo-bucket");
@@ -61,17 +61,17 @@ test("built split prints the source's bytes, also with two worker threads loaded
   const alone = mkdtempSync(join(tmpdir(), "trailpost-built-"));
   try {
     copyFileSync(join(repoRoot, "dist", "split.mjs"), join(alone, "split.mjs"));
-    const missing = await runBuiltCopy(join(alone, "split.mjs"), [demo], { WORKERS: "2" });
+    const missing = await runCommand(join(alone, "split.mjs"), [demo], { WORKERS: "2" }, { cwd: tmpdir() });
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /worker-thread\.mjs/);
     mkdirSync(join(alone, "runtime"));
     copyFileSync(join(repoRoot, "dist", "runtime", "worker-thread.mjs"), join(alone, "runtime", "worker-thread.mjs"));
-    const present = await runBuiltCopy(join(alone, "split.mjs"), [demo], { WORKERS: "2" });
+    const present = await runCommand(join(alone, "split.mjs"), [demo], { WORKERS: "2" }, { cwd: tmpdir() });
     assert.equal(present.code, 0, present.stderr);
     assert.equal(present.stdout, source.stdout);
     // started from a symbolic link elsewhere (as a bin directory holds it), its threads are still found
     symlinkSync(join(repoRoot, "dist", "split.mjs"), join(alone, "trailpost-split"));
-    const linked = await runBuiltCopy(join(alone, "trailpost-split"), [demo], { WORKERS: "2" });
+    const linked = await runCommand(join(alone, "trailpost-split"), [demo], { WORKERS: "2" }, { cwd: tmpdir() });
     assert.equal(linked.code, 0, linked.stderr);
     assert.equal(linked.stdout, source.stdout);
   } finally {
@@ -131,7 +131,7 @@ const SIGNAL_BAD = 40;
  * its partial dead-letter file holds SIGNAL_BAD lines (the bad lines written), `signal` goes to the process spawned.
  */
 function bulkUntilSignalled(runtime: "node" | "built", dir: string, deadLetters: string, signal: NodeJS.Signals) {
-  const [command, prefix] = runtime === "built" ? [join(repoRoot, "dist", "bulk.mjs"), []] : [process.execPath, ["--import", import.meta.resolve("tsx"), join(repoRoot, "scripts", "bulk.ts")]];
+  const [command, prefix] = commandOf("bulk.ts", runtime);
   const child = spawn(command, [...prefix, "--dead-letter", deadLetters], { cwd: dir, env: { ...process.env, ES_URL: stack.search, INDEX_PREFIX: uniqueName("built-sig") }, stdio: ["pipe", "ignore", "pipe"] });
   child.stdin.write(Array.from({ length: SIGNAL_BAD }, (_, i) => `not json ${i}\n`).join(""));
   let stderr = "";
@@ -164,18 +164,5 @@ function bulkUntilSignalled(runtime: "node" | "built", dir: string, deadLetters:
       const late = setTimeout(done, 5000);
       child.stderr.once("close", () => (clearTimeout(late), done()));
     });
-  });
-}
-
-/** A copy of a built script, started by its first line, as runScript starts dist's. */
-function runBuiltCopy(file: string, args: string[], extra: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(file, args, { cwd: tmpdir(), env: { ...process.env, ...extra }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
 }

@@ -8,21 +8,26 @@ export interface RunResult {
   stderr: string;
 }
 
-/**
- * `node --import tsx scripts/<script> …args` (or `deno run -A` with runtime "deno", or with runtime "built"
- * dist/<name>.mjs of make build, started by its first line), with extra environment.
- */
-export function runScript(script: string, args: string[], env: Record<string, string | undefined> = {}, options: { runtime?: "node" | "deno" | "built"; cwd?: string; stdin?: string } = {}): Promise<RunResult> {
+/** How a script is started: tsx (runtime "node", the default), `deno run -A`, or make build's dist/<name>.mjs by its first line. */
+export function commandOf(script: string, runtime: "node" | "deno" | "built" = "node"): [string, string[]] {
   const path = `${repoRoot}scripts/${script}`;
-  const [command, prefix]: [string, string[]] = options.runtime === "deno"
-    ? [`${repoRoot}node_modules/.bin/deno`, ["run", "--allow-all", "--quiet", path]]
-    : options.runtime === "built"
-      ? [`${repoRoot}dist/${script.replace(/\.ts$/, ".mjs")}`, []]
-      : [process.execPath, ["--import", import.meta.resolve("tsx"), path]];
+  if (runtime === "deno") return [`${repoRoot}node_modules/.bin/deno`, ["run", "--allow-all", "--quiet", path]];
+  if (runtime === "built") return [`${repoRoot}dist/${script.replace(/\.ts$/, ".mjs")}`, []];
+  return [process.execPath, ["--import", import.meta.resolve("tsx"), path]];
+}
+
+/** `node --import tsx scripts/<script> …args` (or as `runtime` says: commandOf), with extra environment. */
+export function runScript(script: string, args: string[], env: Record<string, string | undefined> = {}, options: { runtime?: "node" | "deno" | "built"; cwd?: string; stdin?: string } = {}): Promise<RunResult> {
+  const [command, prefix] = commandOf(script, options.runtime);
+  return runCommand(command, [...prefix, ...args], env, options);
+}
+
+/** Any command, with extra environment (undefined removes a variable), its stdin given; what it printed and its exit code. */
+export function runCommand(command: string, args: string[], env: Record<string, string | undefined> = {}, options: { cwd?: string; stdin?: string } = {}): Promise<RunResult> {
   const merged: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) merged[k] = v;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, [...prefix, ...args], { cwd: options.cwd ?? repoRoot, env: merged, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd: options.cwd ?? repoRoot, env: merged, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d));
