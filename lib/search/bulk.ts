@@ -33,6 +33,9 @@ export { actionLine, type BulkBatch, type BulkItem, type EncodedBatch, type Enco
 /** A record to index; `id` is one it was given before (a dead letter's), kept when it belongs to the content. */
 export type Indexable = Selected & { id?: string };
 
+/** What toBulk takes: a record, or a run of them in order (cheaper per record: see ndjson.ts). */
+export type Records = Indexable | readonly Indexable[];
+
 /** A record that did not land, with why. Written as one NDJSON line by `deadLetterLine`. */
 export interface DeadLetter {
   record: RecordRef;
@@ -66,9 +69,9 @@ export interface ToBulkOptions {
  */
 export const DEFAULT_MAX_BYTES = 2_000_000;
 
-export function toBulk(options: ToBulkOptions & { encode: true }): TransformStream<Indexable, EncodedBatch>;
-export function toBulk(options: ToBulkOptions): TransformStream<Indexable, BulkBatch>;
-export function toBulk(options: ToBulkOptions): TransformStream<Indexable, BulkBatch | EncodedBatch> {
+export function toBulk(options: ToBulkOptions & { encode: true }): TransformStream<Records, EncodedBatch>;
+export function toBulk(options: ToBulkOptions): TransformStream<Records, BulkBatch>;
+export function toBulk(options: ToBulkOptions): TransformStream<Records, BulkBatch | EncodedBatch> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (!(maxBytes > 0)) throw new RangeError(`toBulk: maxBytes must be > 0, not ${maxBytes}`);
   const flushAfterMs = options.flushAfterMs ?? 2000;
@@ -92,23 +95,28 @@ export function toBulk(options: ToBulkOptions): TransformStream<Indexable, BulkB
       // enqueue throws once the readable side errored (the writer failed): that error is what the caller sees
     }
   };
-  return new TransformStream({
-    async transform(record, controller) {
-      options.ledger.records.read++;
-      let action: IndexAction;
-      try {
-        action = await toAction(record.text, record.value, options.indexPrefix, { ids, object: record.object, id: record.id });
-      } catch (error) {
-        if (!(error instanceof RecordError)) throw error;
-        options.ledger.records.deadLettered++;
-        await options.deadLetter({ record, status: 0, reason: error.message });
-        return;
-      }
-      pending.add(action, record);
-      // the bound is kept before this item: what came before it goes, and it starts the next batch
-      if (pending.count > 1 && pending.bytes > maxBytes) controller.enqueue(pending.take(true));
-      if (pending.bytes >= maxBytes) flush(controller);
-      else if (timer === undefined && flushAfterMs > 0) timer = setTimeout(() => flushLater(controller), flushAfterMs);
+  const add = async (record: Indexable, controller: Controller) => {
+    options.ledger.records.read++;
+    let action: IndexAction;
+    try {
+      action = await toAction(record.text, record.value, options.indexPrefix, { ids, object: record.object, id: record.id });
+    } catch (error) {
+      if (!(error instanceof RecordError)) throw error;
+      options.ledger.records.deadLettered++;
+      await options.deadLetter({ record, status: 0, reason: error.message });
+      return;
+    }
+    pending.add(action, record);
+    // the bound is kept before this item: what came before it goes, and it starts the next batch
+    if (pending.count > 1 && pending.bytes > maxBytes) controller.enqueue(pending.take(true));
+    if (pending.bytes >= maxBytes) flush(controller);
+  };
+  return new TransformStream<Records, BulkBatch | EncodedBatch>({
+    async transform(records, controller) {
+      if (Array.isArray(records)) {
+        for (const record of records as readonly Indexable[]) await add(record, controller);
+      } else await add(records as Indexable, controller);
+      if (pending.count && timer === undefined && flushAfterMs > 0) timer = setTimeout(() => flushLater(controller), flushAfterMs);
     },
     flush,
   });

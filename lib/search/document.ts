@@ -76,7 +76,8 @@ export async function toAction(text: string, value: unknown, indexPrefix: string
 
   const scan = new Scan(text.length * 3 > FLAT_LEAF_LIMIT);
   scan.object(value, CLOUDTRAIL, [], true);
-  const stamp = `"@timestamp":${JSON.stringify(time.iso)}`;
+  // nothing to escape: parseEventTime gives only digits and `-T:.Z+`
+  const stamp = `"@timestamp":"${time.iso}"`;
   if (scan.moves.length === 0 && scan.keys === shape.keys) {
     const body = text.trim();
     return { index, id, source: /^\{\s*\}$/.test(body) ? `{${stamp}}` : `{${stamp},${body.slice(1)}`, unindexed: [] };

@@ -15,7 +15,7 @@ import type { Channel } from "../parallel/channel.ts";
 import type { IndexConfig, IndexResult } from "../parallel/index-job.ts";
 import { ObjectPool } from "../parallel/pool.ts";
 import type { LogObject } from "../streams/log-object.ts";
-import { bulkWriter, toBulk, type BulkBatch, type BulkWriterOptions, type DeadLetterSink, type Indexable } from "./bulk.ts";
+import { bulkWriter, toBulk, type BulkBatch, type BulkWriterOptions, type DeadLetterSink, type Records } from "./bulk.ts";
 import type { SearchClient } from "./client.ts";
 import { detectEngine, type Engine } from "./engine.ts";
 import { installTemplate, type TemplateSettings } from "./template.ts";
@@ -37,7 +37,7 @@ export interface IndexOptions extends Omit<BulkWriterOptions, "ledger" | "deadLe
 }
 
 /** Indexes every record, then refreshes the indices it touched so that counts and searches see them. */
-export async function indexRecords(records: ReadableStream<Indexable>, client: SearchClient, options: IndexOptions): Promise<void> {
+export async function indexRecords(records: ReadableStream<Records>, client: SearchClient, options: IndexOptions): Promise<void> {
   const bulk = { indexPrefix: options.indexPrefix, ledger: options.ledger, deadLetter: options.deadLetter, maxBytes: options.maxBytes };
   // with no stage in between, documents are kept as bytes only, from the moment they are made
   const batches = options.batches ? records.pipeThrough(toBulk(bulk)).pipeThrough(options.batches) : records.pipeThrough(toBulk({ ...bulk, encode: true }));

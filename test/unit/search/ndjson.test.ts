@@ -13,7 +13,7 @@ async function read(files: Record<string, string>) {
   const deadLetters: DeadLetter[] = [];
   const out: Indexable[] = [];
   const sources = Object.entries(files).map(([name, text]) => ({ name, open: () => bytes(text) }));
-  for await (const r of ndjsonRecords(sources, ledger, (d) => void deadLetters.push(d)) as unknown as AsyncIterable<Indexable>) out.push(r);
+  for await (const run of ndjsonRecords(sources, ledger, (d) => void deadLetters.push(d)) as unknown as AsyncIterable<Indexable[]>) out.push(...run);
   return { out, ledger, deadLetters };
 }
 
@@ -68,7 +68,7 @@ describe("ndjsonRecords", () => {
       };
       const got: [string, number][] = [];
       const dead: string[] = [];
-      for await (const r of ndjsonRecords([{ name: "f", open: chunked }], new Ledger(), (d) => void dead.push(`${d.reason.split(": ")[0]} ${d.record.text}`)) as unknown as AsyncIterable<Indexable>) got.push([r.text, r.position]);
+      for await (const run of ndjsonRecords([{ name: "f", open: chunked }], new Ledger(), (d) => void dead.push(`${d.reason.split(": ")[0]} ${d.record.text}`)) as unknown as AsyncIterable<Indexable[]>) for (const r of run) got.push([r.text, r.position]);
       // the reference: lines() over the same text, each non-empty trimmed line a record or a dead letter
       const expected: [string, number][] = [];
       const expectedDead: string[] = [];
