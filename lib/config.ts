@@ -85,7 +85,7 @@ export const SETTINGS = {
   esCaCert: { env: "ES_CA_CERT", flag: "--es-ca-cert", help: "PEM file of CA certificates to trust for ES_URL", check: path("ES_CA_CERT") },
   esGzip: { env: "ES_GZIP", flag: "--es-gzip", help: "gzip request bodies (true/false)", check: pattern("ES_GZIP", /^(true|false|1|0)$/, "true or false") },
   indexPrefix: { env: "INDEX_PREFIX", flag: "--index-prefix", help: "indices are <prefix>-YYYY.MM.DD, alias <prefix> (default cloudtrail)", check: pattern("INDEX_PREFIX", /^(?![-_+.])[a-z0-9][a-z0-9._+-]{0,99}$/, "a lower-case index name prefix (a-z 0-9 . _ + -)") },
-  bulkBytes: { env: "BULK_MAX_BYTES", flag: "--bulk-max-bytes", help: "upper bound of a _bulk request body (default 2000000)", check: positive("BULK_MAX_BYTES") },
+  bulkBytes: { env: "BULK_MAX_BYTES", flag: "--bulk-max-bytes", help: "upper bound of a _bulk request body (default 3000000)", check: positive("BULK_MAX_BYTES") },
   bulkConcurrency: { env: "BULK_CONCURRENCY", flag: "--bulk-concurrency", help: "_bulk requests in flight: auto (default: found while indexing, up to 16) or a number", check: pattern("BULK_CONCURRENCY", /^(auto|[1-9]\d*)$/, "auto or a positive whole number") },
   bulkRetries: { env: "BULK_RETRIES", flag: "--bulk-retries", help: "retries of rejected items before dead-lettering (default 8)", check: count("BULK_RETRIES") },
   bulkBackoff: { env: "BULK_BACKOFF_MS", flag: "--bulk-backoff-ms", help: "first retry delay in ms, doubling with jitter (default 250)", check: positive("BULK_BACKOFF_MS") },

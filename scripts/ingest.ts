@@ -13,7 +13,7 @@ import { Validation } from "../lib/integrity/validation.ts";
 import { countListing } from "../lib/parallel/listed.ts";
 import { indexObjects, indexRecords, prepareIndex } from "../lib/search/indexer.ts";
 import { gunzip } from "../lib/streams/gunzip.ts";
-import { DEFAULT_PROGRAM, select } from "../lib/streams/select.ts";
+import { DEFAULT_PROGRAM, selectRuns } from "../lib/streams/select.ts";
 import { awsFrom, deadLetterNote, INDEXING, indexingFrom, indexingSummary, locationFrom, s3From } from "./runtime/common.ts";
 import { bytes, main, plural, programOf } from "./runtime/run.ts";
 import { args, decompress, env } from "./runtime/platform.ts";
@@ -70,7 +70,7 @@ await main("ingest", async () => {
       await indexObjects(s3Objects(s3, location, days, { ledger }), indexing.client, indexing.options, { spawn: spawnWorker, workers, program: program.source });
     } else {
       const objects = s3Objects(s3, location, days, { ledger }).pipeThrough(gunzip({ decompress }));
-      const records = (validation ? validation.stage(objects) : objects).pipeThrough(select(program, { ledger }));
+      const records = (validation ? validation.stage(objects) : objects).pipeThrough(selectRuns(program, { ledger }));
       await indexRecords(records, indexing.client, { ...indexing.options, batches: validation?.batches(), onDuplicate: validation?.onDuplicate });
     }
     completed = true;

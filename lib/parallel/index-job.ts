@@ -17,7 +17,7 @@ import { parseProgram } from "../jq/mod.ts";
 import type { DeadLetter, EncodedBatch } from "../search/bulk.ts";
 import { toBulk } from "../search/bulk.ts";
 import { gunzip, type Decompress } from "../streams/gunzip.ts";
-import { select } from "../streams/select.ts";
+import { selectRuns } from "../streams/select.ts";
 import type { Job } from "./serve.ts";
 
 export interface IndexConfig {
@@ -40,7 +40,7 @@ export function indexJob(decompress: Decompress): Job {
     };
     await objects
       .pipeThrough(gunzip({ decompress }))
-      .pipeThrough(select(parseProgram(config.program), { ledger }))
+      .pipeThrough(selectRuns(parseProgram(config.program), { ledger }))
       .pipeThrough(toBulk({ indexPrefix: config.indexPrefix, ledger, deadLetter, maxBytes: config.maxBytes, flushAfterMs: config.flushAfterMs, encode: true }))
       .pipeTo(new WritableStream({ write: (batch) => context.emit({ kind: "batch", batch } satisfies IndexResult, [batch.body.buffer as ArrayBuffer]) }));
   };

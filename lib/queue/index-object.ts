@@ -29,7 +29,7 @@ import { bulkWriter, deadLetterLine, toBulk, type BulkWriterOptions, type DeadLe
 import type { SearchClient } from "../search/client.ts";
 import { gunzip, type Decompress } from "../streams/gunzip.ts";
 import type { LogObject } from "../streams/log-object.ts";
-import { select } from "../streams/select.ts";
+import { selectRuns } from "../streams/select.ts";
 import type { ObjectRef } from "./messages.ts";
 import { message, networkReason } from "../errors.ts";
 
@@ -42,7 +42,7 @@ export interface ObjectIndexerOptions {
   decompress?: Decompress;
   /** Only objects of this trail (any field given narrows it); others are skipped. */
   location?: Partial<TrailLocation>;
-  /** Bulk request bound in bytes (default 2 MB, bulk.ts). */
+  /** Bulk request bound in bytes (default 3 MB, bulk.ts). */
   maxBytes?: number;
   bulk?: Omit<BulkWriterOptions, "ledger" | "deadLetter">;
 }
@@ -104,7 +104,7 @@ export class ObjectIndexer {
     try {
       await single(object)
         .pipeThrough(gunzip({ decompress: o.decompress }))
-        .pipeThrough(select(o.program, { ledger }))
+        .pipeThrough(selectRuns(o.program, { ledger }))
         .pipeThrough(toBulk({ indexPrefix: o.indexPrefix, ledger, deadLetter, maxBytes: o.maxBytes, flushAfterMs: 0 }))
         .pipeTo(bulkWriter(o.client, { ...o.bulk, ledger, deadLetter }));
     } catch (error) {

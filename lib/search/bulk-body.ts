@@ -161,7 +161,7 @@ export class BodyBuilder {
 
 /**
  * Buffers of bodies, used again: a batch that takes the builder's whole buffer gives it back through bulkWriter
- * once its request is settled (`recycleBody`), so a long run allocates a few buffers of 2 MB instead of one per
+ * once its request is settled (`recycleBody`), so a long run allocates a few buffers of 3 MB instead of one per
  * batch (each one garbage that the runtime frees late: measured, 20-30 MB of dead buffers held at any moment).
  */
 const spare: ArrayBuffer[] = [];

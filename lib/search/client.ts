@@ -119,7 +119,7 @@ export class SearchClient {
       if (this.#service === "aoss") headers["x-amz-content-sha256"] = await sha256Hex(payload ?? "");
       request = await this.#signer.sign(url, { ...init, headers });
     } else {
-      // bytes go as a stream of themselves: a Request copies a Uint8Array body (2 MB more per bulk request, garbage
+      // bytes go as a stream of themselves: a Request copies a Uint8Array body (a body more per bulk request, garbage
       // as soon as it is sent), while a stream's chunk is written as it is
       if (payload instanceof Uint8Array) Object.assign(init, { body: bytesStream(payload), duplex: "half" });
       request = new Request(url, init);

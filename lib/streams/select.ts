@@ -5,6 +5,7 @@
  * ```ts
  * objects.pipeThrough(gunzip()).pipeThrough(select(".Records[]", { ledger })).pipeThrough(toBulk({ indexPrefix: "cloudtrail" }))
  * await selectEach(objects, ".Records[]", (record) => write(record.bytes!), { ledger });   // no stream per record
+ * objects.pipeThrough(gunzip()).pipeThrough(selectRuns(".Records[]", { ledger })).pipeThrough(toBulk(…))  // one per chunk
  * ```
  *
  * For `.Records[]` and `.Records[] | …` the records are streamed (cloudtrail/records.ts): an object of any size
@@ -51,27 +52,48 @@ export interface SelectOptions {
 }
 
 export function select(program: string | Program = DEFAULT_PROGRAM, options: SelectOptions = {}): ReadableWritablePair<Selected, LogObject> {
+  return selectStream(program, options, false);
+}
+
+/**
+ * select(), its outputs in runs: an array of the outputs of each chunk of input, for a consumer that takes runs
+ * (toBulk). A stream costs a few microseconds per chunk: per record, that was a tenth of ingest's CPU.
+ */
+export function selectRuns(program: string | Program = DEFAULT_PROGRAM, options: SelectOptions = {}): ReadableWritablePair<Selected[], LogObject> {
+  return selectStream(program, options, true);
+}
+
+function selectStream<T extends Selected | Selected[]>(program: string | Program, options: SelectOptions, runs: boolean): ReadableWritablePair<T, LogObject> {
   const plan = planOf(program);
   const holdBytes = holdBytesOf(options);
   const ledger = options.ledger;
   const objects = new TransformStream<LogObject, LogObject>();
   const reader = objects.readable.getReader();
   let current: ObjectRun | undefined;
-  const readable = new ReadableStream<Selected>(
+  const readable = new ReadableStream<T>(
     {
       async pull(controller) {
         let enqueued = false;
-        const emit = (s: Selected) => {
-          controller.enqueue(s);
-          enqueued = true;
-        };
+        let run: Selected[] = [];
+        const emit = runs
+          ? (s: Selected) => void run.push(s)
+          : (s: Selected) => {
+              controller.enqueue(s as T);
+              enqueued = true;
+            };
         while (!enqueued) {
           if (!current) {
             const next = await reader.read();
             if (next.done) return controller.close();
             current = new ObjectRun(next.value, plan, holdBytes, ledger);
           }
-          if (await current.step(emit)) continue;
+          const more = await current.step(emit);
+          if (run.length) {
+            controller.enqueue(run as T);
+            run = [];
+            enqueued = true;
+          }
+          if (more) continue;
           const failure = current.failure;
           current = undefined;
           if (failure && !ledger) {
@@ -86,7 +108,7 @@ export function select(program: string | Program = DEFAULT_PROGRAM, options: Sel
         await reader.cancel(reason);
       },
     },
-    { highWaterMark: 64 },
+    { highWaterMark: runs ? 1 : 64 },
   );
   return { writable: objects.writable, readable };
 }

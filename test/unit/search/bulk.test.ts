@@ -6,6 +6,7 @@ import type { SearchClient, SearchResponse } from "../../../lib/search/client.ts
 import { toAction } from "../../../lib/search/document.ts";
 import type { Selected } from "../../../lib/streams/select.ts";
 import { streamOf } from "../../support/streams.ts";
+import { Rng } from "../../support/hostile-json.ts";
 
 
 const encoder = new TextEncoder();
@@ -16,7 +17,7 @@ function record(i: number, extra = ""): Selected {
   return { text, value: JSON.parse(text), object: `s3://b/k${Math.floor(i / 100)}.json.gz`, position: (i % 100) + 1 };
 }
 
-async function batchesOf(records: Selected[], options: { maxBytes?: number; ledger?: Ledger; deadLetters?: DeadLetter[] } = {}) {
+async function batchesOf(records: (Selected | Selected[])[], options: { maxBytes?: number; ledger?: Ledger; deadLetters?: DeadLetter[] } = {}) {
   const ledger = options.ledger ?? new Ledger();
   const deadLetters = options.deadLetters ?? [];
   const batches: BulkBatch[] = [];
@@ -87,6 +88,43 @@ describe("toBulk", () => {
     assert.match(deadLetters[1]!.reason, /no valid eventTime/);
     assert.equal(ledger.records.read, 4);
     assert.equal(ledger.records.deadLettered, 2);
+  });
+
+  test("runs of records (ndjsonRecords' chunks) give the same batches, dead letters and counts as the records one by one", async () => {
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const rng = new Rng(seed);
+      const records: Selected[] = Array.from({ length: 40 + rng.int(200) }, (_, i) => {
+        const roll = rng.int(10);
+        if (roll === 0) return { text: "[1]", value: [1], object: "s3://b/x", position: i + 1 };
+        if (roll === 1) return { text: '{"eventName":"NoTime"}', value: { eventName: "NoTime" }, object: "s3://b/x", position: i + 1 };
+        if (roll === 2) {
+          const text = `{"eventTime":"2013-12-07T05:03:12Z","eventName":"NoId","n":${i % 3}}`;
+          return { text, value: JSON.parse(text), object: "s3://b/x", position: i + 1 };
+        }
+        return record(i, roll === 3 ? `,"pad":"${"x".repeat(rng.int(900))}"` : "");
+      });
+      const runs: Selected[][] = [];
+      for (let at = 0; at < records.length; ) {
+        const size = rng.int(4) === 0 ? 1 : 1 + rng.int(60);
+        runs.push(records.slice(at, at + size));
+        at += size;
+      }
+      const maxBytes = 700 + rng.int(3000);
+      // a run of one is sent as it is or as a record, as a producer may
+      const chunks = runs.map((run) => (run.length === 1 && rng.chance(0.5) ? run[0]! : run));
+      const one = await batchesOf(records, { maxBytes });
+      const again = await batchesOf(chunks, { maxBytes });
+      const shape = (r: { batches: BulkBatch[]; ledger: Ledger; deadLetters: DeadLetter[] }) => ({
+        batches: r.batches.map((b) => ({ bytes: b.bytes, body: ndjson(b.items), records: b.items.map((i) => [i.record.text, i.record.object, i.record.position]) })),
+        deadLetters: r.deadLetters.map((d) => [d.record.text, d.record.position, d.status, d.reason]),
+        read: r.ledger.records.read,
+        deadLettered: r.ledger.records.deadLettered,
+      });
+      assert.ok(one.batches.length > 1 && one.deadLetters.length > 0, `seed ${seed}: several batches and some dead letters`);
+      assert.deepEqual(shape(again), shape(one), `seed ${seed}`);
+      assert.equal(again.ledger.records.read, records.length, `seed ${seed}`);
+      assert.equal(again.batches.reduce((n, b) => n + b.items.length, 0) + again.deadLetters.length, records.length, `seed ${seed}`);
+    }
   });
 });
 

@@ -23,6 +23,15 @@ describe("ndjsonRecords", () => {
     assert.deepEqual(out.map((r) => [r.text, r.object, r.position]), [['{"x":1}', "a.ndjson", 1], ['{"x":2}', "a.ndjson", 3], ['{"x":3}', "b.ndjson", 1]]);
   });
 
+  test("records come in runs: at most 256 lines of one chunk each, in order, nothing left out", async () => {
+    const text = Array.from({ length: 1000 }, (_, i) => `{"i":${i}}`).join("\n");
+    const runs: Indexable[][] = [];
+    // one chunk of 1,000 lines, then the same cut in two files
+    for await (const run of ndjsonRecords([{ name: "one", open: () => bytes(text) }, { name: "two", open: () => bytes("{\"i\":0}\n{\"i\":1}") }], new Ledger(), () => {}) as unknown as AsyncIterable<Indexable[]>) runs.push(run);
+    assert.ok(runs.every((run) => Array.isArray(run) && run.length > 0 && run.length <= 256), `run sizes ${runs.map((r) => r.length)}`);
+    assert.deepEqual(runs.flat().map((r) => `${r.object}:${r.position}:${(r.value as { i: number }).i}`), [...Array.from({ length: 1000 }, (_, i) => `one:${i + 1}:${i}`), "two:1:0", "two:2:1"]);
+  });
+
   test("a line that is not JSON is read, dead-lettered with file and line, and the rest goes on", async () => {
     const { out, ledger, deadLetters } = await read({ "a.ndjson": '{"x":1}\nnot json\n{"x":2}\n' });
     assert.equal(out.length, 2);
