@@ -3,10 +3,11 @@ import { describe, test } from "node:test";
 import { parseProgram } from "../../../lib/jq/mod.ts";
 import { Ledger } from "../../../lib/ledger.ts";
 import { iterate, ObjectError, type LogObject } from "../../../lib/streams/log-object.ts";
-import { select, selectFromText, type Selected } from "../../../lib/streams/select.ts";
+import { select, selectFromText, selectRuns, type Selected } from "../../../lib/streams/select.ts";
 import { streamOf } from "../../support/streams.ts";
 import { jqFile } from "../../support/jq-oracle.ts";
 import { keySequences } from "../../support/json-keys.ts";
+import { Rng } from "../../support/hostile-json.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -311,3 +312,45 @@ describe("select(): streaming", () => {
 function keysOf(text: string): string[][] {
   return keySequences(text);
 }
+
+describe("selectRuns()", () => {
+  /** An object whose body arrives in chunks of random sizes. */
+  function chunked(name: string, text: string, rng: Rng): LogObject {
+    const bytes = new TextEncoder().encode(text);
+    const chunks: Uint8Array[] = [];
+    for (let at = 0; at < bytes.length; ) {
+      const size = 1 + rng.int(rng.chance(0.3) ? 20 : 400);
+      chunks.push(bytes.slice(at, at + size));
+      at += size;
+    }
+    return { name, body: streamOf(chunks) };
+  }
+
+  test("the same outputs, positions and ledger as select(), in runs of one chunk's outputs, none empty", async () => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const rng = new Rng(seed);
+      const texts = Array.from({ length: 12 }, (_, o) => {
+        const roll = rng.int(8);
+        if (roll === 0) return '{"Records":[{"a":1},nope]}';
+        if (roll === 1) return '{"logFiles":[]}';
+        if (roll === 2) return "";
+        return `{"Records":[${Array.from({ length: rng.int(60) }, (_, i) => `{"eventID":"${o}-${i}","pad":"${"x".repeat(rng.int(200))}"}`).join(",")}]}`;
+      });
+      const objects = (r: Rng) => texts.map((t, o) => chunked(`s3://b/${o}.json.gz`, t, r));
+      for (const program of [".Records[]", '.Records[] | select(.pad | length > 50)']) {
+        const ledgerOne = new Ledger();
+        const one: Selected[] = [];
+        for await (const x of iterate(streamOf(objects(new Rng(seed))).pipeThrough(select(program, { ledger: ledgerOne, holdBytes: 100 })))) one.push(x);
+        const ledgerRuns = new Ledger();
+        const runs: Selected[][] = [];
+        for await (const run of iterate(streamOf(objects(new Rng(seed))).pipeThrough(selectRuns(program, { ledger: ledgerRuns, holdBytes: 100 })))) runs.push(run);
+        assert.ok(runs.every((run) => Array.isArray(run) && run.length > 0), `seed ${seed}: every run holds outputs`);
+        assert.ok(runs.length < one.length, `seed ${seed}: fewer runs (${runs.length}) than outputs (${one.length})`);
+        const rows = (xs: Selected[]) => xs.map((x) => [x.object, x.position, x.text]);
+        assert.deepEqual(rows(runs.flat()), rows(one), `seed ${seed} ${program}`);
+        assert.deepEqual(ledgerRuns.failures, ledgerOne.failures, `seed ${seed}`);
+        assert.deepEqual([ledgerRuns.objects, ledgerRuns.bytes], [ledgerOne.objects, ledgerOne.bytes], `seed ${seed}`);
+      }
+    }
+  });
+});
