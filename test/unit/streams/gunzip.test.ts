@@ -154,6 +154,17 @@ describe("gzip", () => {
     const text = await readText({ name: NAME, body: gunzipBody(object(await gzip("héllo ✓"))) });
     assert.equal(text, "héllo ✓");
   });
+
+  test("a view into a larger buffer (a bulk body) gives exactly its bytes; empty input is a valid empty gzip", async () => {
+    const buffer = new Uint8Array(3 << 20);
+    for (let i = 0; i < buffer.length; i++) buffer[i] = (i * 2654435761) >>> 24;
+    const view = buffer.subarray(12345, buffer.length - 999);
+    const zipped = await gzip(view);
+    assert.deepEqual(new Uint8Array(gunzipSync(zipped)), view);
+    assert.equal(buffer[12344], (12344 * 2654435761) >>> 24, "the buffer itself is untouched");
+    assert.equal(gunzipSync(await gzip(new Uint8Array(0))).length, 0);
+    assert.equal(gunzipSync(await gzip("")).length, 0);
+  });
 });
 
 describe("gunzip() TransformStream", () => {
