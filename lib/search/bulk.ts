@@ -211,7 +211,11 @@ export interface BulkStats {
 export const MAX_AUTO_CONCURRENCY = 16;
 /** Item statuses worth another try: rejected for load, or failed on the engine's side. */
 const RETRYABLE_ITEM = (status: number) => status === 429 || status >= 500;
-const BULK_PATH = "/_bulk?filter_path=errors,items.*.status,items.*.error";
+/**
+ * Each item's status, and of an error only what its reason is made of (describeItemError): a replay answers 409 for
+ * every item, and the rest of each error (index, index_uuid, shard) was a third of the response to read.
+ */
+const BULK_PATH = "/_bulk?filter_path=errors,items.*.status,items.*.error.type,items.*.error.reason,items.*.error.caused_by.type,items.*.error.caused_by.reason";
 
 export function bulkWriter(client: SearchClient, options: BulkWriterOptions): WritableStream<BulkBatch | EncodedBatch> {
   const adaptive = options.concurrency === undefined || options.concurrency === "auto";
