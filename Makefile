@@ -82,8 +82,9 @@ typecheck: node_modules
 	tsc --noEmit -p tsconfig.json
 	tsc --noEmit -p tsconfig.lib.json
 
+# Two files at a time (node's default is one less than the cores: one here): 90-95 s instead of 150 s, measured.
 unit: node_modules
-	$(STANDALONE) $(TEST) $$(find test/unit -name '*.test.ts' | sort)
+	$(STANDALONE) $(TEST) --test-concurrency=2 $$(find test/unit -name '*.test.ts' | sort)
 
 # One file at a time: they share one LocalStack and one engine on a 2-core machine.
 integration: node_modules
