@@ -55,6 +55,8 @@ await main("split", async () => {
   if (fromStdin && extra.out) throw new ConfigError(["--out writes one file per input file: give the files or directories to read"]);
   const listed = fromStdin ? [] : await listFiles(positionals, (p) => /\.json(\.gz)?$/.test(p));
   const files = listed.map((f) => f.path);
+  // as gunzip and bulk: nothing to read is a mistake to name (a wrong day's folder), not a run that printed nothing
+  if (!fromStdin && files.length === 0) throw new ConfigError([`no .json or .json.gz files under ${positionals.join(", ")}`]);
   // with --out one file per input file (its records together: the scope of ids, as in ingest), known before anything is written
   const targets = extra.out ? outputPaths(listed, extra.out, (rel) => `${rel.replace(/\.json(\.gz)?$/, "")}.ndjson`) : new Map<string, string>();
   const objects = fromStdin

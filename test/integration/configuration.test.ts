@@ -34,6 +34,22 @@ for (const c of cases) {
   });
 }
 
+test("a folder with nothing to read (a wrong day's folder) exits 2 naming it, in each step script that reads files", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "trailpost-nothing-"));
+  try {
+    writeFileSync(join(dir, "notes.txt"), "not a log file\n");
+    for (const [script, what] of [["gunzip.ts", /no \.gz files under/], ["split.ts", /no \.json or \.json\.gz files under/], ["bulk.ts", /no NDJSON files under/]] as const) {
+      const result = await runScript(script, [dir], { ES_URL: "http://127.0.0.1:1" });
+      assert.equal(result.code, 2, `${script}: ${result.stderr}`);
+      assert.match(result.stderr, what, script);
+      assert.ok(result.stderr.includes(dir), `${script} names ${dir}: ${result.stderr}`);
+      assert.equal(result.stdout, "", script);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("bulk: ES_URL that is not a URL exits 2 before reading input", async () => {
   const result = await runScript("bulk.ts", [], { ES_URL: "notaurl" }, { stdin: '{"eventTime":"2013-12-07T00:00:00Z"}\n' });
   assert.equal(result.code, 2, result.stderr);
