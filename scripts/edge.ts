@@ -53,6 +53,7 @@ if (port !== undefined) {
 
 /** A minimal node:http adapter for the fetch handler (Node has no fetch-style server). */
 function serve(h: FetchHandler, portNumber: number, host: string): void {
+  let origin = `${host.includes(":") ? `[${host}]` : host}:${portNumber}`;
   const server = createServer(async (req, res) => {
     try {
       const chunks: Uint8Array[] = [];
@@ -60,7 +61,7 @@ function serve(h: FetchHandler, portNumber: number, host: string): void {
       const hasBody = req.method !== "GET" && req.method !== "HEAD";
       const headers = new Headers();
       for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
-      const request = new Request(`http://${req.headers.host ?? `${host}:${portNumber}`}${req.url ?? "/"}`, {
+      const request = new Request(`http://${req.headers.host ?? origin}${req.url ?? "/"}`, {
         method: req.method,
         headers,
         body: hasBody ? new Blob(chunks as BlobPart[]) : undefined,
@@ -73,7 +74,12 @@ function serve(h: FetchHandler, portNumber: number, host: string): void {
       res.writeHead(500).end();
     }
   });
-  server.listen(portNumber, host, () => console.error(`edge: listening on http://${host}:${portNumber} → ${handler.describe}`));
+  server.listen(portNumber, host, () => {
+    // the port bound, which --port 0 leaves to the system
+    const bound = server.address();
+    if (typeof bound === "object" && bound) origin = `${host.includes(":") ? `[${host}]` : host}:${bound.port}`;
+    console.error(`edge: listening on http://${origin} → ${handler.describe}`);
+  });
 }
 
 function flag(name: string): string | undefined {

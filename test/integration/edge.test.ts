@@ -118,13 +118,16 @@ test("the same handler under Node (node:http): health, and refusals", async () =
   }
 });
 
-/** scripts/edge.ts under `deno serve`, or under Node with --port; resolves once it listens. */
+/**
+ * scripts/edge.ts under `deno serve`, or under Node with `--port 0` (the system picks the port, and the log line
+ * must name the one bound); resolves once it listens.
+ */
 async function serve(runtime: "deno" | "node", extra: Record<string, string>): Promise<typeof server> {
-  const port = await freePort();
+  let port = runtime === "deno" ? await freePort() : 0;
   const script = join(repoRoot, "scripts", "edge.ts");
   const [command, args] = runtime === "deno"
     ? [join(repoRoot, "node_modules", ".bin", "deno"), ["serve", "-A", "--host", "127.0.0.1", "--port", String(port), script]]
-    : [process.execPath, ["--import", import.meta.resolve("tsx"), script, "--port", String(port)]];
+    : [process.execPath, ["--import", import.meta.resolve("tsx"), script, "--port", "0"]];
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...stackEnv(stack), ...extra })) if (v !== undefined) env[k] = v;
   const child = spawn(command, args, { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -139,6 +142,10 @@ async function serve(runtime: "deno" | "node", extra: Record<string, string>): P
     }
   };
   await waitFor(/[Ll]istening on http:\/\/127\.0\.0\.1/);
+  if (runtime === "node") {
+    port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+) /.exec(output)?.[1]);
+    assert.ok(port > 0, `edge --port 0 names the port it bound: ${output}`);
+  }
   return { child, url: `http://127.0.0.1:${port}`, output: () => output, waitFor };
 }
 
