@@ -10,6 +10,14 @@ export interface Failure {
   reason: string;
 }
 
+/**
+ * Line and record problems kept with their reasons, at most. Past it they are only counted (`unlisted`): each is in
+ * the dead-letter file already, and a file of a million lines that are not JSON must not take a million failures
+ * of memory. Failed objects are always kept (their names are what a rerun needs, and they are as many as the
+ * objects at most).
+ */
+export const MAX_PROBLEMS_LISTED = 1000;
+
 export class Ledger {
   readonly objects = { listed: 0, read: 0, failed: 0, skipped: { digest: 0, insight: 0, other: 0, refused: 0 } };
   readonly records = { read: 0, indexed: 0, duplicates: 0, deadLettered: 0, retried: 0 };
@@ -20,6 +28,9 @@ export class Ledger {
    */
   readonly expected: { objects?: number; bytes?: number } = {};
   readonly failures: Failure[] = [];
+  /** Problems past MAX_PROBLEMS_LISTED: counted, not kept. */
+  unlisted = 0;
+  #problems = 0;
   /** Documents landed per index. */
   readonly perIndex = new Map<string, number>();
 
@@ -30,6 +41,11 @@ export class Ledger {
 
   /** Problems that are not a whole object: a dead-lettered record, a bad input line. */
   problem(subject: string, reason: string): void {
+    if (this.#problems === MAX_PROBLEMS_LISTED) {
+      this.unlisted++;
+      return;
+    }
+    this.#problems++;
     this.failures.push({ subject, reason });
   }
 

@@ -18,6 +18,8 @@ export interface Delta {
   /** Workers read records and dead-letter those that cannot be placed; indexing is the main thread's. */
   records: { read: number; deadLettered: number };
   failures: Failure[];
+  /** Problems the worker's ledger counted without keeping (ledger.ts MAX_PROBLEMS_LISTED). */
+  unlisted: number;
 }
 
 export class LedgerDelta {
@@ -25,6 +27,7 @@ export class LedgerDelta {
   #bytes = 0;
   #records = { read: 0, deadLettered: 0 };
   #failures = 0;
+  #unlisted = 0;
 
   constructor(readonly ledger: Ledger) {}
 
@@ -37,11 +40,13 @@ export class LedgerDelta {
       bytes: l.bytes.read - this.#bytes,
       records: { read: r.read - this.#records.read, deadLettered: r.deadLettered - this.#records.deadLettered },
       failures: l.failures.slice(this.#failures),
+      unlisted: l.unlisted - this.#unlisted,
     };
     this.#objects = { read: l.objects.read, failed: l.objects.failed };
     this.#bytes = l.bytes.read;
     this.#records = { read: r.read, deadLettered: r.deadLettered };
     this.#failures = l.failures.length;
+    this.#unlisted = l.unlisted;
     return delta;
   }
 }
@@ -54,4 +59,5 @@ export function applyDelta(ledger: Ledger, delta: Delta): void {
   ledger.records.read += delta.records.read;
   ledger.records.deadLettered += delta.records.deadLettered;
   for (const f of delta.failures) ledger.failures.push(f);
+  ledger.unlisted += delta.unlisted ?? 0;
 }

@@ -48,6 +48,8 @@ export function runSummary(script: string, ledger: Ledger, options: SummaryOptio
     bytes: { read: ledger.bytes.read },
     failures: ledger.failures.map((f) => ({ subject: f.subject, reason: f.reason })),
   };
+  // problems past the ledger's bound: counted only (each is in the dead-letter file)
+  if (ledger.unlisted) summary.unlistedFailures = ledger.unlisted;
   if (options.kind === "records") summary.records = { read: ledger.records.read };
   if (options.kind === "indexing") {
     summary.records = { ...ledger.records };

@@ -59,7 +59,8 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 /** Failures, one per line, each naming its object, line or record. */
 export function printFailures(name: string, ledger: Ledger, limit = 50): void {
   for (const f of ledger.failures.slice(0, limit)) console.error(`${name}: FAILED ${f.subject}: ${f.reason}`);
-  if (ledger.failures.length > limit) console.error(`${name}: … and ${ledger.failures.length - limit} more failures`);
+  const more = Math.max(0, ledger.failures.length - limit) + ledger.unlisted;
+  if (more > 0) console.error(`${name}: … and ${more} more failures`);
 }
 
 /**

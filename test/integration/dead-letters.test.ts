@@ -83,3 +83,36 @@ test("a replay where everything now lands removes the file; a partial landing le
     rmSync(cwd, { recursive: true, force: true });
   }
 });
+
+test("thousands of lines that are not JSON: each is dead-lettered; the first 1,000 are kept by name, the rest counted (memory stays bounded)", async () => {
+  const stack = await localStack();
+  const dirs: string[] = [];
+  const bulk = async (args: string[]) => {
+    const cwd = mkdtempSync(join(tmpdir(), "trailpost-dlbad-"));
+    dirs.push(cwd);
+    const prefix = uniqueName("dlbad");
+    const lines = [...Array.from({ length: 2500 }, (_, i) => `not json ${i}`), ...Array.from({ length: 5 }, (_, i) => good(i))];
+    writeFileSync(join(cwd, "records.ndjson"), lines.join("\n") + "\n");
+    const run = await runScript("bulk.ts", ["records.ndjson", ...args], { ES_URL: stack.search, INDEX_PREFIX: prefix, DEAD_LETTER_FILE: undefined }, { cwd });
+    const dead = readFileSync(join(cwd, "trailpost-dead-letter.ndjson"), "utf8").trim().split("\n");
+    assert.equal(dead.length, 2500, "every line is in the dead-letter file");
+    assert.equal(JSON.parse(dead.at(-1)!).record, "not json 2499");
+    assert.equal(await countDocuments(stack.search, `${prefix}-*`), 5);
+    assert.equal(run.code, 1, run.stderr);
+    return run;
+  };
+  try {
+    const printed = await bulk([]);
+    assert.equal(printed.stderr.split("\n").filter((l) => l.startsWith("bulk: FAILED records.ndjson:")).length, 50);
+    assert.match(printed.stderr, /^bulk: … and 2450 more failures$/m);
+    assert.match(printed.stderr, /2,505 records read: 5 indexed, 0 duplicates, 2,500 dead-lettered/);
+    const json = await bulk(["--json"]);
+    const summary = JSON.parse(json.stdout.trim().split("\n").at(-1)!);
+    assert.deepEqual([summary.records.read, summary.records.indexed, summary.records.deadLettered, summary.balanced], [2505, 5, 2500, true]);
+    assert.equal(summary.failures.length, 1000);
+    assert.deepEqual(summary.failures[999], { subject: "records.ndjson:1000", reason: "not JSON" });
+    assert.equal(summary.unlistedFailures, 1500);
+  } finally {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
+});
