@@ -16,7 +16,7 @@ import type { ProgressSnapshot } from "./model.ts";
  */
 export type ProgressKind = "objects" | "records" | "indexing";
 
-export function progressText(s: ProgressSnapshot, kind: ProgressKind): string {
+export function progressText(s: ProgressSnapshot, kind: ProgressKind, options: { eta?: boolean } = {}): string {
   const parts = [duration(s.elapsedMs)];
   if (s.objects.total !== undefined) parts.push(`${count(s.objects.done)}/${count(s.objects.total)} ${s.objects.total === 1 ? "object" : "objects"}`);
   else parts.push(`${count(s.objects.done)} ${s.objects.done === 1 ? "object" : "objects"}`);
@@ -27,7 +27,7 @@ export function progressText(s: ProgressSnapshot, kind: ProgressKind): string {
     parts.push(`${count(s.records.retried)} ${s.records.retried === 1 ? "retry" : "retries"}`);
     parts.push(`${count(s.records.deadLettered)} dead ${s.records.deadLettered === 1 ? "letter" : "letters"}`);
   }
-  parts.push(`ETA ${s.etaMs === undefined ? "?" : duration(s.etaMs)}`);
+  if (options.eta ?? true) parts.push(`ETA ${s.etaMs === undefined ? "?" : duration(s.etaMs)}`);
   return `${parts[0]} ${parts.slice(1).join(", ")}`;
 }
 

@@ -318,8 +318,8 @@ export { rename, rm };
  * does what it always does, and a script with its own handlers (worker.ts) keeps them.
  */
 export interface ExitHook {
-  /** Finishes the work; a line saying where things are, or undefined. */
-  finish(): Promise<string | undefined>;
+  /** Finishes the work; a line saying where things are, or undefined. `signal`: the run is being stopped by it. */
+  finish(end: { code: number; signal?: NodeJS.Signals }): Promise<string | undefined>;
 }
 
 const exitHooks = new Set<ExitHook>();
@@ -355,11 +355,11 @@ export function superviseRun(report: (line: string) => void): void {
  * after the body returned does not change its exit code). `cause` prefixes the hooks' lines. `main` ends every
  * run here.
  */
-export function endRun(code: number, cause = "end"): Promise<never> {
+export function endRun(code: number, cause = "end", signal?: NodeJS.Signals): Promise<never> {
   ending ??= (async () => {
     for (const hook of [...exitHooks]) {
       try {
-        const line = await hook.finish();
+        const line = await hook.finish({ code, signal });
         if (line) reportLine(`${cause}: ${line}`);
       } catch (error) {
         reportLine(`${cause}: ${error instanceof Error ? error.message : String(error)}`);
@@ -376,7 +376,7 @@ export function runEnding(): Promise<void> {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
-  void endRun(128 + (constants.signals[signal] ?? 0), `interrupted by ${signal}`);
+  void endRun(128 + (constants.signals[signal] ?? 0), `interrupted by ${signal}`, signal);
 }
 
 /** A file to write bytes to (created, or emptied), for outputs that are files rather than stdout. */

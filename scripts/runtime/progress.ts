@@ -16,10 +16,11 @@ import process from "node:process";
 import { format } from "node:util";
 import type { SettingName } from "../../lib/config.ts";
 import type { Ledger } from "../../lib/ledger.ts";
-import type { ProgressKind } from "../../lib/progress/format.ts";
+import { progressText, type ProgressKind } from "../../lib/progress/format.ts";
 import { Progress } from "../../lib/progress/model.ts";
 import { ProgressReporter, type ProgressMode } from "../../lib/progress/reporter.ts";
 import { runSummary } from "../../lib/progress/summary.ts";
+import { onExit } from "./platform.ts";
 import { printFailures } from "./run.ts";
 
 type Values = Partial<Record<SettingName, string>>;
@@ -43,7 +44,9 @@ export class RunOutput {
   readonly json: boolean;
   readonly reporter: ProgressReporter;
   readonly #started = Date.now();
+  readonly #progress: Progress;
   #restore: (() => void) | undefined;
+  #unhook: (() => void) | undefined;
 
   constructor(
     readonly name: string,
@@ -58,14 +61,21 @@ export class RunOutput {
       name,
       kind,
       mode: this.#mode(),
-      progress: new Progress(ledger),
+      progress: (this.#progress = new Progress(ledger)),
       write: (text) => void process.stderr.write(text),
       columns: terminalColumns,
     });
   }
 
-  /** Starts the progress; while it is live, console.error and console.warn print above the live line. */
+  /**
+   * Starts the progress; while it is live, console.error and console.warn print above the live line. Until the end,
+   * a run stopped by a signal says what it had done (with --json, as the summary, `interrupted` naming the signal).
+   * Not a script whose stdout is its data (split, gunzip to stdout): stopped while a slow reader keeps the pipe
+   * full, it must die at once, and under Deno a write to a full pipe holds the event loop, where a handler would
+   * never run (measured: a hang until SIGKILL).
+   */
   start(): void {
+    if (this.jsonTo === "stdout") this.#unhook ??= onExit({ finish: async ({ code, signal }) => (signal ? this.#interrupted(code, signal) : undefined) });
     this.reporter.start();
     if (this.reporter.mode !== "live") return;
     const { error, warn } = console;
@@ -79,20 +89,30 @@ export class RunOutput {
     this.reporter.stop();
     this.#restore?.();
     this.#restore = undefined;
+    this.#unhook?.();
+    this.#unhook = undefined;
   }
 
   /** Stops the progress and prints the end of the run; returns the exit code, for `return out.end(code, …)`. */
   end(exitCode: number, options: EndOptions = {}): number {
     this.stop();
-    if (this.json) {
-      const summary = runSummary(this.name, this.ledger, { exitCode, seconds: (Date.now() - this.#started) / 1000, kind: this.kind, extra: options.extra });
-      (this.jsonTo === "stdout" ? process.stdout : process.stderr).write(`${JSON.stringify(summary)}\n`);
-      return exitCode;
-    }
+    if (this.json) return this.#json(exitCode, options.extra), exitCode;
     if (options.failures ?? true) printFailures(this.name, this.ledger);
     if (!this.quiet) for (const line of options.lines ?? []) console.error(line);
     for (const note of options.notes ?? []) console.error(note);
     return exitCode;
+  }
+
+  #json(exitCode: number, extra?: Record<string, unknown>): void {
+    const summary = runSummary(this.name, this.ledger, { exitCode, seconds: (Date.now() - this.#started) / 1000, kind: this.kind, extra });
+    (this.jsonTo === "stdout" ? process.stdout : process.stderr).write(`${JSON.stringify(summary)}\n`);
+  }
+
+  /** The line a run stopped by a signal ends with: what it had done (records in flight are in no count yet). */
+  #interrupted(code: number, signal: NodeJS.Signals): string | undefined {
+    this.stop();
+    if (this.json) return this.#json(code, { interrupted: signal }), undefined;
+    return this.quiet ? undefined : `done so far: ${progressText(this.#progress.sample(), this.kind, { eta: false })}`;
   }
 
   #mode(): ProgressMode {

@@ -114,13 +114,17 @@ test("built bulk stopped by SIGINT or SIGTERM: node itself gets the signal (env 
         assert.deepEqual([run.code, run.killedBy], [code, null], `${runtime} ${signal}: ${run.stderr}`);
         assert.equal(readFileSync(deadLetters, "utf8").split("\n").length - 1, SIGNAL_BAD, `${runtime} ${signal}: every dead letter kept`);
         assert.deepEqual(readdirSync(dir).filter((f) => f.includes("partial")), [], "no partial file left");
-        outcomes.push(run.stderr.split("\n").filter((l) => l.startsWith("bulk: interrupted")).map((l) => l.replaceAll(dir, "DIR")));
+        // the same words, but for the timing fields of what was done so far (elapsed time, records a second)
+        outcomes.push(run.stderr.split("\n").filter((l) => l.startsWith("bulk: interrupted")).map((l) => l.replaceAll(dir, "DIR").replace(/done so far: \d+:\d\d /, "done so far: T ").replace(/\([\d,]+\/s\)/, "(R/s)")));
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     }
     assert.deepEqual(outcomes[1], outcomes[0], `${signal}: the built script's last words are the source's`);
-    assert.equal(outcomes[0]!.length, 1, `${signal}: ${outcomes[0]}`);
+    // what it had done, then where its dead letters are
+    assert.equal(outcomes[0]!.length, 2, `${signal}: ${outcomes[0]}`);
+    assert.match(outcomes[0]![0]!, /done so far: .*, 40 dead letters$/);
+    assert.match(outcomes[0]![1]!, /40 dead letters of this run added to DIR\/dl\.ndjson/);
   }
 });
 
