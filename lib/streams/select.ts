@@ -177,6 +177,9 @@ function holdBytesOf(options: SelectOptions): number {
   return hold;
 }
 
+/** Input a step takes of an object whose body is in memory (`LogObject.bytes`, up to a few MB). */
+const WHOLE_STEP = 1 << 18;
+
 /** One object through the program: its body read a chunk at a time. */
 class ObjectRun {
   readonly #object: LogObject;
@@ -185,6 +188,7 @@ class ObjectRun {
   /** The body's reader; none when the whole body is in memory (`#whole`, taken in one step). */
   readonly #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   #whole: Uint8Array | undefined;
+  #offset = 0;
   #emit: (s: Selected) => void = () => {};
   failure: ObjectError | undefined;
 
@@ -207,8 +211,12 @@ class ObjectRun {
         this.#fail(error instanceof ObjectError ? error.reason : message(error));
         return false;
       }
+    } else if (this.#whole && this.#offset < this.#whole.length) {
+      // a step at a time, as a body's chunks come: what one step emits (a run, or outputs queued at once) is bounded
+      // by WHOLE_STEP bytes of input, even for an object of a million tiny records
+      chunk = { done: false, value: this.#whole.subarray(this.#offset, (this.#offset += WHOLE_STEP)) };
     } else {
-      chunk = this.#whole ? { done: false, value: this.#whole } : { done: true, value: undefined };
+      chunk = { done: true, value: undefined };
       this.#whole = undefined;
     }
     const selection = this.#selection;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseProgram } from "../../../lib/jq/mod.ts";
 import { Ledger } from "../../../lib/ledger.ts";
-import { iterate, ObjectError, type LogObject } from "../../../lib/streams/log-object.ts";
+import { iterate, ObjectError, wholeObject, type LogObject } from "../../../lib/streams/log-object.ts";
 import { select, selectFromText, selectRuns, type Selected } from "../../../lib/streams/select.ts";
 import { streamOf } from "../../support/streams.ts";
 import { jqFile } from "../../support/jq-oracle.ts";
@@ -352,5 +352,19 @@ describe("selectRuns()", () => {
         assert.deepEqual([ledgerRuns.objects, ledgerRuns.bytes], [ledgerOne.objects, ledgerOne.bytes], `seed ${seed}`);
       }
     }
+  });
+
+  test("an object whose body is in memory goes through in steps: no run holds more than 256 KB of input's records", async () => {
+    // 2 MB of the smallest records there are: before, one step emitted all 700,000 at once
+    const count = 700_000;
+    const text = `{"Records":[${Array.from({ length: count }, () => "{}").join(",")}]}`;
+    let largest = 0;
+    let total = 0;
+    for await (const run of iterate(streamOf([wholeObject("s3://b/tiny.json.gz", new TextEncoder().encode(text))]).pipeThrough(selectRuns(".Records[]", { ledger: new Ledger() })))) {
+      largest = Math.max(largest, run.length);
+      total += run.length;
+    }
+    assert.equal(total, count);
+    assert.ok(largest <= (1 << 18) / 3 + 1, `a run of ${largest} records`);
   });
 });
