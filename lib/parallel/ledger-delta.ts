@@ -59,5 +59,5 @@ export function applyDelta(ledger: Ledger, delta: Delta): void {
   ledger.records.read += delta.records.read;
   ledger.records.deadLettered += delta.records.deadLettered;
   for (const f of delta.failures) ledger.failures.push(f);
-  ledger.unlisted += delta.unlisted ?? 0;
+  ledger.unlisted += delta.unlisted;
 }

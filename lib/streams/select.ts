@@ -57,7 +57,7 @@ export function select(program: string | Program = DEFAULT_PROGRAM, options: Sel
 
 /**
  * select(), its outputs in runs: an array of the outputs of each chunk of input, for a consumer that takes runs
- * (toBulk). A stream costs a few microseconds per chunk: per record, that was a tenth of ingest's CPU.
+ * (toBulk): a stream costs a few microseconds per chunk, the cost ndjson.ts measured for bulk.
  */
 export function selectRuns(program: string | Program = DEFAULT_PROGRAM, options: SelectOptions = {}): ReadableWritablePair<Selected[], LogObject> {
   return selectStream(program, options, true);

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { S3 } from "../../lib/aws/s3.ts";
 import { localStack, repoRoot, uniqueName, type TestStack } from "../support/stack.ts";
-import { countDocuments, runCommand, runScript, commandOf } from "../support/run.ts";
+import { countDocuments, runCommand, runScript, commandOf, partialLines } from "../support/run.ts";
 
 const manifest = JSON.parse(readFileSync(join(repoRoot, "fixtures", "demo-bucket.manifest.json"), "utf8")) as { records: number; files: number };
 const demo = join(repoRoot, "fixtures", "demo-bucket");
@@ -143,8 +143,7 @@ function bulkUntilSignalled(runtime: "node" | "built", dir: string, deadLetters:
   return new Promise<{ code: number | null; killedBy: NodeJS.Signals | null; stderr: string }>((resolve, reject) => {
     const started = Date.now();
     const poll = setInterval(() => {
-      const partial = readdirSync(dir).find((f) => f.endsWith(".partial"));
-      const lines = partial ? readFileSync(join(dir, partial), "utf8").split("\n").length - 1 : 0;
+      const lines = partialLines(dir);
       if (lines >= SIGNAL_BAD) {
         clearInterval(poll);
         child.kill(signal);

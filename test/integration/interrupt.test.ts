@@ -11,11 +11,18 @@ import { slowProxy } from "../support/slow-proxy.ts";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { localStack, repoRoot, uniqueName } from "../support/stack.ts";
+import { localStack, uniqueName } from "../support/stack.ts";
+import { commandOf, partialLines } from "../support/run.ts";
 
 const BAD = 300;
 const good = (i: number) => JSON.stringify({ eventVersion: "1.08", eventTime: "2013-12-07T05:03:12Z", eventID: `good-${i}`, eventName: "GetObject" });
 const bad = (i: number) => `not json ${i}`;
+/** BAD lines that are not JSON, then 20,000 good records: records.ndjson in `dir`. */
+function recordsIn(dir: string): string {
+  const records = join(dir, "records.ndjson");
+  writeFileSync(records, [...Array.from({ length: BAD }, (_, i) => bad(i)), ...Array.from({ length: 20_000 }, (_, i) => good(i))].join("\n") + "\n");
+  return records;
+}
 const earlier = `{"deadLetter":{"reason":"an earlier run","status":0,"object":"old.ndjson","position":1},"record":"earlier"}`;
 
 for (const [runtime, signal, code] of [["node", "SIGINT", 130], ["deno", "SIGTERM", 143]] as const) {
@@ -24,8 +31,7 @@ for (const [runtime, signal, code] of [["node", "SIGINT", 130], ["deno", "SIGTER
     const proxy = await slowProxy(stack.search, 3000);
     const dir = mkdtempSync(join(tmpdir(), "trailpost-interrupt-"));
     try {
-      const records = join(dir, "records.ndjson");
-      writeFileSync(records, [...Array.from({ length: BAD }, (_, i) => bad(i)), ...Array.from({ length: 20_000 }, (_, i) => good(i))].join("\n") + "\n");
+      const records = recordsIn(dir);
       const deadLetters = join(dir, "dl.ndjson");
       writeFileSync(deadLetters, `${earlier}\n`);
       const run = await runUntilSignalled(runtime, ["bulk.ts", records, "--dead-letter", deadLetters], { ES_URL: proxy.url, INDEX_PREFIX: uniqueName("int"), BULK_MAX_BYTES: "20000", BULK_CONCURRENCY: "1" }, dir, signal);
@@ -58,8 +64,7 @@ test("bulk.ts --json stopped by SIGTERM: the summary on stdout says so (interrup
   const proxy = await slowProxy(stack.search, 3000);
   const dir = mkdtempSync(join(tmpdir(), "trailpost-interrupt-json-"));
   try {
-    const records = join(dir, "records.ndjson");
-    writeFileSync(records, [...Array.from({ length: BAD }, (_, i) => bad(i)), ...Array.from({ length: 20_000 }, (_, i) => good(i))].join("\n") + "\n");
+    const records = recordsIn(dir);
     const run = await runUntilSignalled("node", ["bulk.ts", records, "--json", "--dead-letter", join(dir, "dl.ndjson")], { ES_URL: proxy.url, INDEX_PREFIX: uniqueName("intj"), BULK_MAX_BYTES: "20000", BULK_CONCURRENCY: "1" }, dir, "SIGTERM");
     assert.equal(run.code, 143, run.stderr);
     const summary = JSON.parse(run.stdout.trim().split("\n").at(-1)!);
@@ -102,8 +107,7 @@ test("split.ts blocked on a full pipe (a reader that does not read) still ends a
     }
     for (const [runtime, signal] of [["node", "SIGINT"], ["node", "SIGTERM"], ["deno", "SIGINT"], ["deno", "SIGTERM"]] as const) {
       const name = `${runtime} ${signal}`;
-      const path = `${repoRoot}scripts/split.ts`;
-      const [command, prefix] = runtime === "deno" ? [`${repoRoot}node_modules/.bin/deno`, ["run", "--allow-all", "--quiet", path]] : [process.execPath, ["--import", import.meta.resolve("tsx"), path]];
+      const [command, prefix] = commandOf("split.ts", runtime);
       // stdout is a pipe nobody reads: split fills it and waits, as it would behind a slow reader
       const child = spawn(command, [...prefix, dir], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
       let stderr = "";
@@ -127,8 +131,7 @@ test("split.ts blocked on a full pipe (a reader that does not read) still ends a
 
 /** Starts a script, waits until its partial dead-letter file holds BAD lines, sends `signal`, and waits for its end. */
 function runUntilSignalled(runtime: "node" | "deno", [script, ...args]: string[], env: Record<string, string>, dir: string, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  const path = `${repoRoot}scripts/${script}`;
-  const [command, prefix] = runtime === "deno" ? [`${repoRoot}node_modules/.bin/deno`, ["run", "--allow-all", "--quiet", path]] : [process.execPath, ["--import", import.meta.resolve("tsx"), path]];
+  const [command, prefix] = commandOf(script!, runtime);
   const child = spawn(command, [...prefix, ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d));
@@ -137,8 +140,7 @@ function runUntilSignalled(runtime: "node" | "deno", [script, ...args]: string[]
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const poll = setInterval(() => {
-      const partial = readdirSync(dir).find((f) => f.endsWith(".partial"));
-      const lines = partial ? readFileSync(join(dir, partial), "utf8").split("\n").length - 1 : 0;
+      const lines = partialLines(dir);
       if (lines >= BAD) {
         clearInterval(poll);
         child.kill(signal);

@@ -1,5 +1,7 @@
 /** Runs our scripts as a user does (a child process, tsx or deno), and reads back what landed in the engine. */
 import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { repoRoot } from "./stack.ts";
 
 export interface RunResult {
@@ -99,4 +101,10 @@ async function allDocumentsWithElasticClient(reader: Exclude<Reader, "REST">, se
     await client.close();
   }
   return out;
+}
+
+/** Lines a running script has written to its dead-letter file so far (`<file>.<pid>.partial` in `dir`); 0 before it exists. */
+export function partialLines(dir: string): number {
+  const partial = readdirSync(dir).find((f) => f.endsWith(".partial"));
+  return partial ? readFileSync(join(dir, partial), "utf8").split("\n").length - 1 : 0;
 }
