@@ -42,6 +42,7 @@ export function annotateDocuments(book: IntegrityBook): TransformStream<BulkBatc
         book.records[integrity.status]++;
         const before = item.action.source.length;
         item.action.source = withFields(item.action.source, item.action.unindexed.length === 0, integrityFields(item.record.object, integrity));
+        delete item.action.head; // the document is no longer head + text
         bytes += item.action.source.length - before;
       }
       controller.enqueue({ ...batch, bytes });

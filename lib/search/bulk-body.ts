@@ -114,10 +114,15 @@ export class BodyBuilder {
     const start = this.#at;
     this.#put(actionLine(action));
     const source = this.#at;
-    this.#put(action.source);
     const text = record.text;
+    // the document as its two parts, the text as it is (document.ts: `head`): no copy of it as one string
+    const parts = action.head !== undefined && action.unindexed.length === 0 && action.source.length === action.head.length + text.length - 1;
+    if (parts) {
+      this.#put(action.head!, false);
+      this.#put(text.slice(1));
+    } else this.#put(action.source);
     const item: EncodedItem = { index: action.index, id: action.id, object: record.object, position: record.position, end: this.#at, source, textLength: text.length };
-    if (!derivable(action, text)) item.text = text;
+    if (!(parts ? wellFormed(text) : derivable(action, text))) item.text = text;
     this.#items.push(item);
     return this.#at - start;
   }
@@ -144,12 +149,13 @@ export class BodyBuilder {
     return batch;
   }
 
-  #put(text: string): void {
+  /** Appends the text, then a newline unless `line` is false. */
+  #put(text: string, line = true): void {
     for (;;) {
       const { read, written } = encoder.encodeInto(text, this.#body.subarray(this.#at));
       if (read === text.length && this.#at + written < this.#body.length) {
         this.#at += written;
-        this.#body[this.#at++] = 10;
+        if (line) this.#body[this.#at++] = 10;
         return;
       }
       const bigger = new Uint8Array(Math.max(this.#body.length * 2, this.#at + text.length * 3 + 1));

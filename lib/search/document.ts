@@ -35,6 +35,12 @@ export interface IndexAction {
   source: string;
   /** Paths moved to `trailpost.unindexed`. */
   unindexed: string[];
+  /**
+   * Set when the document is the record's text as given with `@timestamp` put in front: `source` is `head`
+   * followed by the text less its `{`. bulk-body.ts then writes the two parts (no copy of the whole document as
+   * one string) and reads the record back from the document. A stage that changes `source` must delete it.
+   */
+  head?: string;
 }
 
 export class RecordError extends Error {}
@@ -75,12 +81,15 @@ export async function toAction(text: string, value: unknown, indexPrefix: string
   }
 
   const scan = new Scan(text.length * 3 > FLAT_LEAF_LIMIT);
-  scan.object(value, CLOUDTRAIL, [], true);
+  scan.object(value, CLOUDTRAIL, true);
   // nothing to escape: parseEventTime gives only digits and `-T:.Z+`
   const stamp = `"@timestamp":"${time.iso}"`;
   if (scan.moves.length === 0 && scan.keys === shape.keys) {
     const body = text.trim();
-    return { index, id, source: /^\{\s*\}$/.test(body) ? `{${stamp}}` : `{${stamp},${body.slice(1)}`, unindexed: [] };
+    if (/^\{\s*\}$/.test(body)) return { index, id, source: `{${stamp}}`, unindexed: [] };
+    const head = `{${stamp},`;
+    const source = head + body.slice(1);
+    return body.length === text.length ? { index, id, source, unindexed: [], head } : { index, id, source, unindexed: [] };
   }
   let record: JsonValue;
   try {
@@ -158,99 +167,134 @@ function digits(t: string, at: number, length: number): number {
 
 /**
  * One walk over a record: the paths to move, and how many keys it has (to find keys that appear twice, which
- * JSON.parse silently merges: the text then has more keys than the value).
+ * JSON.parse silently merges: the text then has more keys than the value). The path to where it is walking is
+ * one stack, pushed and popped: a path is copied only for a move (most keys of most records never need one).
  */
 class Scan {
   readonly moves: string[][] = [];
   keys = 0;
+  readonly path: string[] = [];
 
   constructor(readonly checkFlatLeaves: boolean) {}
 
   /** An object with a mapping (`fields`), or unmapped (`undefined`: only its keys are checked). */
-  object(value: Record<string, unknown>, fields: Fields | undefined, path: readonly string[], root = false): void {
+  object(value: Record<string, unknown>, fields: Fields | undefined, root = false): void {
     const mapped = fields && fieldsOf(fields);
-    for (const key of Object.keys(value)) {
+    for (const key in value) {
       this.keys++;
       const v = value[key];
       // ours, and the engine's metadata fields (`_id`, `_source`, …), which a document may not hold
-      if (root && (key === "@timestamp" || key === UNINDEXED || key.startsWith("_"))) {
-        this.move([...path, key], v);
+      if (root && (key === "@timestamp" || key === UNINDEXED || key.charCodeAt(0) === 95)) {
+        this.move(key, v);
         continue;
       }
       if (!safeKey(key)) {
-        this.move([...path, key], v);
+        this.move(key, v);
         continue;
       }
-      // the path is made only where it is needed: a move, or a walk inside (leaves that fit are most keys)
       const spec = mapped?.get(key);
       if (spec === undefined) {
-        if (typeof v === "object" && v !== null) this.unmapped(v, [...path, key]);
-      } else if (typeof spec === "object") this.mappedObject(v, spec, [...path, key]);
+        if (typeof v === "object" && v !== null) this.inside(key, v, undefined);
+      } else if (typeof spec === "object") this.inside(key, v, spec);
       else if (spec === "flat") {
         if (v === null) continue;
-        if (isPlainObject(v)) this.flat(v, [...path, key], 1);
-        else this.move([...path, key], v);
-      } else if (!leafFits(spec, v)) this.move([...path, key], v);
+        if (isPlainObject(v)) {
+          this.path.push(key);
+          this.flat(v, 1);
+          this.path.pop();
+        } else this.move(key, v);
+      } else if (!leafFits(spec, v)) this.move(key, v);
       else this.count(v);
     }
   }
 
-  mappedObject(v: unknown, spec: Fields, at: string[]): void {
-    if (v === null) return;
-    if (isPlainObject(v)) return this.object(v, spec, at);
-    if (Array.isArray(v) && v.every((e) => e === null || isPlainObject(e))) {
-      // paths do not index arrays: one element that needs a move moves the whole array
-      const inner = new Scan(this.checkFlatLeaves);
-      for (const e of v) if (e) inner.object(e as Record<string, unknown>, spec, at);
-      if (inner.moves.length) this.move(at, v);
-      else this.keys += inner.keys;
-      return;
+  /** The value of `key`: a mapped object (`spec`) or unmapped (undefined); moved whole when it does not fit. */
+  inside(key: string, v: unknown, spec: Fields | undefined): void {
+    this.path.push(key);
+    const fits = spec ? this.mappedObject(v, spec) : this.unmapped(v);
+    this.path.pop();
+    if (!fits) this.move(key, v);
+  }
+
+  /** False when the value must move whole (walked, counted: move() counts it again). */
+  mappedObject(v: unknown, spec: Fields): boolean {
+    if (v === null) return true;
+    if (isPlainObject(v)) {
+      this.object(v, spec);
+      return true;
     }
-    this.move(at, v);
+    return Array.isArray(v) && v.every(nullOrObject) && this.elements(v, spec);
   }
 
   /** Not in the mapping (`dynamic: false`): stored, not indexed; but the engine still reads its keys. */
-  unmapped(v: unknown, at: string[]): void {
-    if (isPlainObject(v)) return this.object(v, undefined, at);
-    if (Array.isArray(v)) {
-      const inner = new Scan(this.checkFlatLeaves);
-      for (const e of v) inner.unmapped(e, at);
-      if (inner.moves.length) this.move(at, v);
-      else this.keys += inner.keys;
+  unmapped(v: unknown): boolean {
+    if (isPlainObject(v)) this.object(v, undefined);
+    else if (Array.isArray(v)) return this.elements(v, undefined);
+    return true;
+  }
+
+  /**
+   * An array's elements: paths do not index arrays, so one element that needs a move moves the whole array. Its
+   * keys are counted here only when it stays (a move counts them again).
+   */
+  elements(v: unknown[], spec: Fields | undefined): boolean {
+    const inner = new Scan(this.checkFlatLeaves);
+    inner.path.push(...this.path);
+    for (const e of v) {
+      if (spec) {
+        if (e) inner.object(e as Record<string, unknown>, spec);
+      } else if (!inner.unmapped(e)) return false;
     }
+    if (inner.moves.length) return false;
+    this.keys += inner.keys;
+    return true;
   }
 
   /** Inside a flat field (flattened / flat_object): one field, any inner paths, with limits per leaf and depth. */
-  flat(value: Record<string, unknown>, path: string[], depth: number): void {
-    for (const key of Object.keys(value)) {
+  flat(value: Record<string, unknown>, depth: number): void {
+    for (const key in value) {
       this.keys++;
       const v = value[key];
-      if (!safeFlatKey(key) || depth >= FLAT_DEPTH_LIMIT) this.move([...path, key], v);
-      else if (isPlainObject(v)) this.flat(v, [...path, key], depth + 1);
-      else if (Array.isArray(v)) {
-        const at = [...path, key];
-        if (flatArrayFits(v, at, depth + 1, this.checkFlatLeaves)) this.count(v);
-        else this.move(at, v);
-      } else if (this.checkFlatLeaves && !flatLeafFits(v, [...path, key], true)) this.move([...path, key], v);
+      if (!safeFlatKey(key) || depth >= FLAT_DEPTH_LIMIT) this.move(key, v);
+      else if (isPlainObject(v)) {
+        this.path.push(key);
+        this.flat(v, depth + 1);
+        this.path.pop();
+      } else if (Array.isArray(v)) {
+        this.path.push(key);
+        const fits = flatArrayFits(v, this.path, depth + 1, this.checkFlatLeaves);
+        this.path.pop();
+        if (fits) this.count(v);
+        else this.move(key, v);
+      } else if (this.checkFlatLeaves) {
+        this.path.push(key);
+        const fits = flatLeafFits(v, this.path, true);
+        this.path.pop();
+        if (!fits) this.move(key, v);
+      }
     }
   }
 
-  move(at: string[], v: unknown): void {
-    this.keys--; // counted again, with everything inside, by count()
-    this.count({ [at.at(-1)!]: v });
-    this.moves.push(at);
+  /** `key` (under the current path) moves to trailpost.unindexed: counted with everything inside it. */
+  move(key: string, v: unknown): void {
+    this.count(v); // the key itself was counted by the caller
+    this.moves.push([...this.path, key]);
   }
 
   /** Counts the keys inside a value that is not walked further. */
   count(v: unknown): void {
     if (Array.isArray(v)) for (const e of v) this.count(e);
     else if (isPlainObject(v)) {
-      for (const key of Object.keys(v)) {
+      for (const key in v) {
         this.keys++;
         this.count(v[key]);
       }
     }
   }
+}
+
+function nullOrObject(e: unknown): boolean {
+  return e === null || isPlainObject(e);
 }
 
 /** A mapping's fields as a Map, made once per mapping object (a lookup per key of every record). */
@@ -281,34 +325,44 @@ function isBlank(key: string): boolean {
 function leafFits(leaf: Leaf, v: unknown): boolean {
   switch (leaf) {
     case "boolean":
-      return scalars(v, (s) => typeof s === "boolean" || s === "true" || s === "false" || s === "");
+      return scalars(v, booleanFits);
     case "date":
-      return scalars(v, (s) => (typeof s === "string" && parseEventTime(s) !== undefined) || (typeof s === "number" && Number.isSafeInteger(s) && Math.abs(s) <= MAX_EPOCH_MILLIS));
+      return scalars(v, dateFits);
     default: // keyword, text, ip-keyword, lenient-date: any scalar (long or malformed values are ignored, not rejected)
-      return scalars(v, () => true);
+      return scalars(v, anyFits);
   }
 }
+
+const booleanFits = (s: unknown) => typeof s === "boolean" || s === "true" || s === "false" || s === "";
+const dateFits = (s: unknown) => (typeof s === "string" && parseEventTime(s) !== undefined) || (typeof s === "number" && Number.isSafeInteger(s) && Math.abs(s) <= MAX_EPOCH_MILLIS);
+const anyFits = () => true;
 
 /** 9999-12-31T23:59:59.999Z */
 const MAX_EPOCH_MILLIS = 253_402_300_799_999;
 
 /** A scalar, or an array (of arrays) of scalars, each passing `ok`. */
 function scalars(v: unknown, ok: (s: unknown) => boolean): boolean {
-  if (Array.isArray(v)) return v.every((e) => e === null || scalars(e, ok));
+  if (Array.isArray(v)) {
+    for (const e of v) if (e !== null && !scalars(e, ok)) return false;
+    return true;
+  }
   return v === null || ((typeof v === "string" || typeof v === "number" || typeof v === "boolean") && ok(v));
 }
 
+/** An array inside a flat field fits (keys, depth, leaves); `at` is the path to it, a stack this pushes and pops. */
 function flatArrayFits(v: unknown[], at: string[], depth: number, checkLeaves: boolean): boolean {
   if (depth > FLAT_DEPTH_LIMIT) return false;
   for (const e of v) {
     if (Array.isArray(e)) {
       if (!flatArrayFits(e, at, depth, checkLeaves)) return false;
     } else if (isPlainObject(e)) {
-      for (const key of Object.keys(e)) {
-        const inner = e[key];
-        const next = [...at, key];
+      for (const key in e) {
         if (!safeFlatKey(key) || depth >= FLAT_DEPTH_LIMIT) return false;
-        if (isPlainObject(inner) ? !flatArrayFits([inner], next, depth + 1, checkLeaves) : Array.isArray(inner) ? !flatArrayFits(inner, next, depth + 1, checkLeaves) : !flatLeafFits(inner, next, checkLeaves)) return false;
+        const inner = e[key];
+        at.push(key);
+        const fits = isPlainObject(inner) ? flatArrayFits([inner], at, depth + 1, checkLeaves) : Array.isArray(inner) ? flatArrayFits(inner, at, depth + 1, checkLeaves) : flatLeafFits(inner, at, checkLeaves);
+        at.pop();
+        if (!fits) return false;
       }
     } else if (!flatLeafFits(e, at, checkLeaves)) return false;
   }
