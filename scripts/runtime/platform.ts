@@ -119,13 +119,28 @@ export { streamedFileObjects as fileObjects } from "./file-stream.ts";
 
 /** A file's bytes as a stream, read as they are asked for. */
 export function fileStream(path: string): ReadableStream<Uint8Array> {
-  return pulled(createReadStream(path));
+  return pulled(createReadStream(path, { highWaterMark: FILE_CHUNK }));
 }
 
+/** Stdin's bytes; a file given as stdin (`< records.ndjson`) is read as fileStream reads one. */
 export function stdin(): ReadableStream<Uint8Array> {
   if (Deno) return Deno.stdin.readable;
-  return pulled(process.stdin);
+  const file = (() => {
+    try {
+      return fstatSync(0).isFile();
+    } catch {
+      return false;
+    }
+  })();
+  return pulled(file ? createReadStream("", { fd: 0, autoClose: false, highWaterMark: FILE_CHUNK }) : process.stdin);
 }
+
+/**
+ * 1 MiB a read from a file: Node allocates a new buffer per read, and with its default of 64 KiB reading 150 MB
+ * cost 0.23 CPU seconds, with 1 MiB 0.09 (measured). A pipe gives at most its capacity (64 KiB) a read, which
+ * process.stdin reads best.
+ */
+const FILE_CHUNK = 1 << 20;
 
 /**
  * A Node readable as a web stream that reads a chunk only when one is asked for. (Node 20's `Readable.toWeb`
