@@ -139,6 +139,8 @@ function trimReturns(lines: string[]): void {
 /** The record of a dead-letter line, with where it came from and the id it had; undefined for any other line. */
 export function deadLetterRecord(text: string, value: unknown): Indexable | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  // most lines are records: no array of their keys for them
+  if (!Object.hasOwn(value, "deadLetter")) return undefined;
   const keys = Object.keys(value);
   if (keys.length !== 2 || keys[0] !== "deadLetter" || keys[1] !== "record") return undefined;
   const { deadLetter: why, record } = value as { deadLetter: unknown; record: unknown };
