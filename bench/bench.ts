@@ -20,7 +20,8 @@
  *   as it runs by default, pinned to one core (taskset), with two worker threads (WORKERS=2), with
  *   `--max-old-space-size=96`, from source under tsx; the day ×10 (ten hard-linked copies); one object of BIG_MB.
  * - index: the engine's ceiling (bench/engine.ts: pre-built `_bulk` bodies of the same documents, the best of
- *   several body sizes and concurrencies), then, taking turns with it run by run: bulk.ts on the day's NDJSON,
+ *   several body sizes and concurrencies) and the same while the bench reads every object of the day from S3
+ *   (ingest's ceiling on a machine that also runs LocalStack), then, taking turns with them run by run: bulk.ts on the day's NDJSON,
  *   bulk.ts with ES_GZIP, ingest.ts from LocalStack's S3 as it runs by default, on one core, with two worker
  *   threads, both from source under tsx; and the blog's `curl -X POST` per record (1,000 records, scaled).
  * - memory: bulk.ts and ingest.ts on the day ×10 (1,000,000 records with the default day), with
@@ -43,7 +44,7 @@ import { readPidRecord } from "../emulators/processes.ts";
 import { up } from "../emulators/stack.ts";
 import { S3 } from "../lib/aws/s3.ts";
 import { SearchClient } from "../lib/search/client.ts";
-import { blogCurl, Ceiling, deleteIndices, type Setting } from "./engine.ts";
+import { blogCurl, Ceiling, deleteIndices, s3Reads, type Setting } from "./engine.ts";
 import { bigObject, DATE, daysFrom, generateFiles, uploadDays } from "./input.ts";
 import { measure, median, type Command, type Cpu, type Measured, type Watched } from "./measure.ts";
 
@@ -182,23 +183,33 @@ async function main(): Promise<void> {
       { ...bulkOf("bulk.ts, from source under tsx"), command: ["sh", "-c", 'exec "$@" < "$F"', "sh", ...tsx("bulk.ts")] },
       ingestOf("ingest.ts, from source under tsx", tsx("ingest.ts")),
     ];
-    // the ceiling and the rows take turns, run by run: the machine's load moves them alike
+    // the same posts while every object of the day is read from S3: what an ingest cannot do less than, here
+    const keys: string[] = [];
+    for await (const object of s3.list(bucket, "")) keys.push(object.key);
+    const reads = s3Reads(s3, bucket, keys);
+    // the ceilings and the rows take turns, run by run: the machine's load moves them alike
     const ceilingRuns: Measured[] = [];
+    const withS3Runs: Measured[] = [];
     let ceilingRejected = 0;
     const rowRuns = rows.map((): Measured[] => []);
     for (let r = 0; r < runs; r++) {
       const c = await ceiling.post(best, watched);
       ceilingRejected += c.rejected;
       ceilingRuns.push({ seconds: c.seconds, rss: 0, cpu: c.cpu, stderr: "" });
+      const both = await ceiling.post(best, watched, reads);
+      withS3Runs.push({ seconds: both.seconds, rss: 0, cpu: both.cpu, stderr: "" });
       for (let i = 0; i < rows.length; i++) rowRuns[i]!.push(await measure(rows[i]!, watched));
     }
     const table = new Table("index", "vs ceiling");
     const top = median(ceilingRuns);
+    const withS3 = median(withS3Runs);
     table.reference = top.seconds;
     table.print(`engine ceiling: pre-built _bulk, ${label(best)}`, top, work, true, `(the bench)${ceilingRejected ? `, ${ceilingRejected} × 429 sent again` : ""}`);
+    table.print(`  … while reading the day's ${n(keys.length)} objects from S3`, withS3, work, true, "(the bench: ingest's ceiling here)");
     for (let i = 0; i < rows.length; i++) {
       const m = median(rowRuns[i]!);
-      table.print(rows[i]!.name, m, work, true, settled(m.stderr));
+      const s3Ratio = rows[i]!.name.startsWith("ingest") ? `, ${(withS3.seconds / m.seconds).toFixed(2)}× ingest's` : "";
+      table.print(rows[i]!.name, m, work, true, settled(m.stderr) + s3Ratio);
       if (i === 0) rss.set("bulk day", m.rss);
       if (i === 2) rss.set("ingest day", m.rss);
     }
@@ -207,7 +218,7 @@ async function main(): Promise<void> {
     const scaled = (blog.seconds * day.records) / sample;
     table.print(`blog: curl -X POST per record (${n(sample)} sampled, scaled)`, { seconds: scaled, rss: 0, cpu: { ours: NaN }, stderr: "" }, work, true, `${n(blog.created)} of ${n(sample)} created, ${s(blog.seconds * 1000)} s`);
     await deleteIndices(search, `${prefix}-blog`);
-    table.end("CPU: seconds of CPU used by the row's processes (ours), the engine and LocalStack, during the run; 2 cores give 2 CPU seconds a second.\n'vs ceiling' is the ceiling's time over the row's, in this run; the rows and the ceiling took turns.");
+    table.end("CPU: seconds of CPU used by the row's processes (ours), the engine and LocalStack, during the run; 2 cores give 2 CPU seconds a second.\n'vs ceiling' is the ceiling's time over the row's, in this run; the rows and the ceiling took turns. Ingest's ceiling is the same posts\nwhile the bench reads every object of the day from S3 (8 GETs in flight), which LocalStack serves from the same two cores.");
   }
 
   if (only.has("memory")) {

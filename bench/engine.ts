@@ -17,6 +17,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { actionLine } from "../lib/search/bulk.ts";
+import type { S3 } from "../lib/aws/s3.ts";
 import type { SearchClient } from "../lib/search/client.ts";
 import { toAction } from "../lib/search/document.ts";
 import { RecordIds } from "../lib/search/ids.ts";
@@ -81,8 +82,11 @@ export class Ceiling {
     return bodies;
   }
 
-  /** Empty indices, then every body POSTed with `concurrency` requests in flight; every item must be created. */
-  async post(setting: Setting, watched: Watched): Promise<{ seconds: number; cpu: Cpu; rejected: number }> {
+  /**
+   * Empty indices, then every body POSTed with `concurrency` requests in flight; every item must be created.
+   * `alongside` runs in the same timed span (the S3 reads an ingest cannot do without: see s3Reads).
+   */
+  async post(setting: Setting, watched: Watched, alongside?: () => Promise<unknown>): Promise<{ seconds: number; cpu: Cpu; rejected: number }> {
     const bodies = this.bodies(setting.bodyBytes);
     await deleteIndices(this.search, this.prefix);
     const before = cpuOf(watched);
@@ -91,8 +95,9 @@ export class Ceiling {
     let next = 0;
     let rejected = 0;
     const base = this.search.base.href;
-    await Promise.all(
-      Array.from({ length: setting.concurrency }, async () => {
+    await Promise.all([
+      alongside?.(),
+      ...Array.from({ length: setting.concurrency }, async () => {
         while (next < bodies.length) {
           const body = bodies[next++]!;
           for (let attempt = 0; ; attempt++) {
@@ -109,7 +114,7 @@ export class Ceiling {
           }
         }
       }),
-    );
+    ]);
     await this.search.request("POST", `/${this.prefix}-*/_refresh`);
     const seconds = (performance.now() - t0) / 1000;
     const used = process.cpuUsage(ours);
@@ -119,6 +124,27 @@ export class Ceiling {
     if (before.s3 !== undefined && after.s3 !== undefined) cpu.s3 = after.s3 - before.s3;
     return { seconds, cpu, rejected };
   }
+}
+
+/**
+ * Every object GET from S3 and read to its end, `inFlight` at a time, nothing done with the bytes: the least an
+ * ingest from this S3 must make it (and this process) do. Beside the ceiling's posts, it is the ceiling of an
+ * ingest on a machine that also runs its S3 (LocalStack here).
+ */
+export function s3Reads(s3: S3, bucket: string, keys: readonly string[], inFlight = 8): () => Promise<number> {
+  return async () => {
+    let next = 0;
+    let bytes = 0;
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next < keys.length) {
+          const response = await s3.get(bucket, keys[next++]!);
+          bytes += (await response.arrayBuffer()).byteLength;
+        }
+      }),
+    );
+    return bytes;
+  };
 }
 
 /**
