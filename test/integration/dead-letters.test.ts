@@ -4,11 +4,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { localStack, uniqueName } from "../support/stack.ts";
-import { countDocuments, runScript } from "../support/run.ts";
+import { commandOf, countDocuments, runCommand, runScript } from "../support/run.ts";
 
 const good = (i: number) => JSON.stringify({ eventVersion: "1.08", eventTime: "2013-12-07T05:03:12Z", eventID: `good-${i}`, eventName: "GetObject" });
 const bad = (i: number) => JSON.stringify({ eventVersion: "1.08", eventTime: `not a time ${i}`, eventID: `bad-${i}` });
@@ -114,5 +114,36 @@ test("thousands of lines that are not JSON: each is dead-lettered; the first 1,0
     assert.equal(summary.unlistedFailures, 1500);
   } finally {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("stdin that is a file (`bulk < file`, read 1 MiB at a time) lands every record; `bulk < its own dead-letter file` replays it in place", async () => {
+  const stack = await localStack();
+  const prefix = uniqueName("dlfile");
+  const cwd = mkdtempSync(join(tmpdir(), "trailpost-dlfile-"));
+  const file = join(cwd, "dead.ndjson");
+  const env = { ES_URL: stack.search, INDEX_PREFIX: prefix, DEAD_LETTER_FILE: file };
+  // 2.5 MB of records with multi-byte characters (cut across reads and decoding), three that cannot be placed
+  const wide = (i: number) => JSON.stringify({ eventVersion: "1.08", eventTime: "2013-12-07T05:03:12Z", eventID: `wide-${i}`, eventName: "PutObject", requestParameters: { key: `é日😀 ${i} `.repeat(40) } });
+  const lines = Array.from({ length: 3000 }, (_, i) => (i % 1000 === 999 ? bad(i) : wide(i)));
+  const redirected = (input: string) => runCommand("sh", ["-c", 'exec "$@" < "$INPUT"', "sh", ...commandOf("bulk.ts").flat()], { ...env, INPUT: input }, { cwd });
+  try {
+    writeFileSync(join(cwd, "records.ndjson"), lines.join("\r\n") + "\r\n");
+    assert.ok(statSync(join(cwd, "records.ndjson")).size > 2_000_000);
+    const first = await redirected(join(cwd, "records.ndjson"));
+    assert.equal(first.code, 1, first.stderr);
+    assert.match(first.stderr, /3,000 records read: 2,997 indexed, 0 duplicates, 3 dead-lettered/);
+    assert.equal(await countDocuments(stack.search, `${prefix}-*`), 2997);
+    assert.equal(readFileSync(file, "utf8").trim().split("\n").length, 3);
+
+    // stdin is the dead-letter file itself: the replay reads it, then its failures replace it (3 lines, not 6)
+    const replay = await redirected(file);
+    assert.equal(replay.code, 1, replay.stderr);
+    assert.match(replay.stderr, /3 records read: 0 indexed, 0 duplicates, 3 dead-lettered/);
+    const again = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { deadLetter: { object: string; position: number } });
+    assert.deepEqual(again.map((e) => e.deadLetter.position), [1000, 2000, 3000]);
+    assert.ok(again.every((e) => e.deadLetter.object === "stdin"), JSON.stringify(again[0]));
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
   }
 });
