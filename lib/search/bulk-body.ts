@@ -13,9 +13,11 @@
  *
  * A record's text is needed only for a dead letter. On the fast path of document.ts the document is
  * `{"@timestamp":…,` followed by the record less its `{`, so the text is not kept beside the document: it is the
- * document's tail. It is kept when the document was rewritten (fields moved, duplicate keys), and when it is not
- * well-formed UTF-16 (encoding would change it). A stage between toBulk and bulkWriter (lib/integrity/annotate.ts)
- * may put fields in front of a document; one that rewrote a document otherwise would have to keep its text too.
+ * document's tail (and BodyBuilder writes the document as those two parts, `IndexAction.head` then the text: the
+ * joined string is never copied whole). It is kept when the document was rewritten (fields moved, duplicate keys),
+ * and when it is not well-formed UTF-16 (encoding would change it). A stage between toBulk and bulkWriter
+ * (lib/integrity/annotate.ts) may put fields in front of a document; one that rewrote a document otherwise would have
+ * to keep its text too.
  */
 import type { Selected } from "../streams/select.ts";
 import type { IndexAction } from "./document.ts";

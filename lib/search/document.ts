@@ -180,6 +180,7 @@ class Scan {
   /** An object with a mapping (`fields`), or unmapped (`undefined`: only its keys are checked). */
   object(value: Record<string, unknown>, fields: Fields | undefined, root = false): void {
     const mapped = fields && fieldsOf(fields);
+    // for-in: no array of the keys per object; a parsed value has only its own keys (Object.prototype none enumerable)
     for (const key in value) {
       this.keys++;
       const v = value[key];
@@ -216,7 +217,7 @@ class Scan {
     if (!fits) this.move(key, v);
   }
 
-  /** False when the value must move whole (walked, counted: move() counts it again). */
+  /** False when the value must move whole (the caller moves it: move() counts its keys, not this walk). */
   mappedObject(v: unknown, spec: Fields): boolean {
     if (v === null) return true;
     if (isPlainObject(v)) {
