@@ -23,7 +23,7 @@
 import type { Ledger } from "../ledger.ts";
 import type { Selected } from "../streams/select.ts";
 import { errorReason, type SearchClient } from "./client.ts";
-import { RecordError, toAction, utf8Length, type IndexAction } from "./document.ts";
+import { RecordError, toAction, toActionNow, utf8Length, type IndexAction } from "./document.ts";
 import { AdaptiveLimit, FixedLimit } from "./concurrency.ts";
 import { RecordIds } from "./ids.ts";
 import { actionLine, BodyBuilder, bulkItem, encodeBatch, recordOf, recycleBody, startOf, type BulkBatch, type BulkItem, type EncodedBatch, type EncodedItem, type RecordRef } from "./bulk-body.ts";
@@ -97,17 +97,33 @@ export function toBulk(options: ToBulkOptions): TransformStream<Records, BulkBat
       // enqueue throws once the readable side errored (the writer failed): that error is what the caller sees
     }
   };
-  const add = async (record: Indexable, controller: Controller) => {
+  /** Adds a record; a promise only when there is something to wait for (an id made from the content, a dead letter). */
+  const add = (record: Indexable, controller: Controller): Promise<void> | undefined => {
     options.ledger.records.read++;
+    let action: IndexAction | undefined;
+    try {
+      action = toActionNow(record.text, record.value, options.indexPrefix);
+    } catch (error) {
+      return refused(record, error);
+    }
+    if (!action) return later(record, controller);
+    place(action, record, controller);
+  };
+  const later = async (record: Indexable, controller: Controller) => {
     let action: IndexAction;
     try {
       action = await toAction(record.text, record.value, options.indexPrefix, { ids, object: record.object, id: record.id });
     } catch (error) {
-      if (!(error instanceof RecordError)) throw error;
-      options.ledger.records.deadLettered++;
-      await options.deadLetter({ record, status: 0, reason: error.message });
-      return;
+      return refused(record, error);
     }
+    place(action, record, controller);
+  };
+  const refused = async (record: Indexable, error: unknown) => {
+    if (!(error instanceof RecordError)) throw error;
+    options.ledger.records.deadLettered++;
+    await options.deadLetter({ record, status: 0, reason: error.message });
+  };
+  const place = (action: IndexAction, record: Indexable, controller: Controller) => {
     pending.add(action, record);
     // the bound is kept before this item: what came before it goes, and it starts the next batch
     if (pending.count > 1 && pending.bytes > maxBytes) controller.enqueue(pending.take(true));
@@ -116,7 +132,10 @@ export function toBulk(options: ToBulkOptions): TransformStream<Records, BulkBat
   return new TransformStream<Records, BulkBatch | EncodedBatch>({
     async transform(records, controller) {
       if (Array.isArray(records)) {
-        for (const record of records as readonly Indexable[]) await add(record, controller);
+        for (const record of records as readonly Indexable[]) {
+          const waiting = add(record, controller);
+          if (waiting) await waiting;
+        }
       } else await add(records as Indexable, controller);
       if (pending.count && timer === undefined && flushAfterMs > 0) timer = setTimeout(() => flushLater(controller), flushAfterMs);
     },

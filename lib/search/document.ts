@@ -62,24 +62,43 @@ export interface ActionOptions {
 
 /** The record must be a JSON object with an ISO 8601 `eventTime`; anything else throws RecordError. */
 export async function toAction(text: string, value: unknown, indexPrefix: string, options: ActionOptions = {}): Promise<IndexAction> {
-  if (!isPlainObject(value)) throw new RecordError(`not a CloudTrail record: a JSON ${typeName(value)}, not an object`);
-  const eventTime = value.eventTime;
-  const time = typeof eventTime === "string" ? parseEventTime(eventTime) : undefined;
-  if (!time) throw new RecordError(`no valid eventTime (${eventTime === undefined ? "missing" : JSON.stringify(eventTime)?.slice(0, 100)})`);
-  const index = indexOf(indexPrefix, time.day);
-  const shape = textShape(text);
-  if (shape.depth > MAX_DEPTH) {
-    throw new RecordError(`nested ${shape.depth} levels deep: more than ${MAX_DEPTH} (the engines refuse JSON nested deeper than 1,000 levels)`);
-  }
+  const { time, shape } = placed(text, value);
   const ids = options.ids ?? new RecordIds();
   let id: string;
   try {
-    // idOf gives the eventID as it is when there is one: no promise to wait for then
     id = eventIdOf(value) ?? (await ids.idOf(text, value, options.object ?? "", options.id));
   } catch (error) {
     throw new RecordError(`cannot read the record to give it an id: ${error instanceof Error ? error.message : String(error)}`);
   }
+  return actionOf(text, value as Record<string, unknown>, indexPrefix, time, shape, id);
+}
 
+/**
+ * toAction without a promise, for a record whose id is its eventID (nearly all): undefined when the id has to be
+ * made from the content (ids.ts, asynchronous), for toAction then. Measured: a promise per record cost bulk.ts
+ * about 0.1 of its 2.2 CPU seconds.
+ */
+export function toActionNow(text: string, value: unknown, indexPrefix: string): IndexAction | undefined {
+  const { time, shape } = placed(text, value);
+  const id = eventIdOf(value);
+  return id === undefined ? undefined : actionOf(text, value as Record<string, unknown>, indexPrefix, time, shape, id);
+}
+
+/** The checks that come before the id: an object, a valid eventTime, not nested too deep. */
+function placed(text: string, value: unknown): { time: { iso: string; day: string }; shape: { keys: number; depth: number } } {
+  if (!isPlainObject(value)) throw new RecordError(`not a CloudTrail record: a JSON ${typeName(value)}, not an object`);
+  const eventTime = value.eventTime;
+  const time = typeof eventTime === "string" ? parseEventTime(eventTime) : undefined;
+  if (!time) throw new RecordError(`no valid eventTime (${eventTime === undefined ? "missing" : JSON.stringify(eventTime)?.slice(0, 100)})`);
+  const shape = textShape(text);
+  if (shape.depth > MAX_DEPTH) {
+    throw new RecordError(`nested ${shape.depth} levels deep: more than ${MAX_DEPTH} (the engines refuse JSON nested deeper than 1,000 levels)`);
+  }
+  return { time, shape };
+}
+
+function actionOf(text: string, value: Record<string, unknown>, indexPrefix: string, time: { iso: string; day: string }, shape: { keys: number; depth: number }, id: string): IndexAction {
+  const index = indexOf(indexPrefix, time.day);
   const scan = new Scan(text.length * 3 > FLAT_LEAF_LIMIT);
   scan.object(value, CLOUDTRAIL, true);
   // nothing to escape: parseEventTime gives only digits and `-T:.Z+`
