@@ -53,7 +53,8 @@ if (port !== undefined) {
 
 /** A minimal node:http adapter for the fetch handler (Node has no fetch-style server). */
 function serve(h: FetchHandler, portNumber: number, host: string): void {
-  let origin = `${host.includes(":") ? `[${host}]` : host}:${portNumber}`;
+  const hostPart = host.includes(":") ? `[${host}]` : host;
+  let origin = `${hostPart}:${portNumber}`;
   const server = createServer(async (req, res) => {
     try {
       const chunks: Uint8Array[] = [];
@@ -77,7 +78,7 @@ function serve(h: FetchHandler, portNumber: number, host: string): void {
   server.listen(portNumber, host, () => {
     // the port bound, which --port 0 leaves to the system
     const bound = server.address();
-    if (typeof bound === "object" && bound) origin = `${host.includes(":") ? `[${host}]` : host}:${bound.port}`;
+    if (typeof bound === "object" && bound) origin = `${hostPart}:${bound.port}`;
     console.error(`edge: listening on http://${origin} → ${handler.describe}`);
   });
 }

@@ -118,7 +118,7 @@ export class BodyBuilder {
     const source = this.#at;
     const text = record.text;
     // the document as its two parts, the text as it is (document.ts: `head`): no copy of it as one string
-    const parts = action.head !== undefined && action.unindexed.length === 0 && action.source.length === action.head.length + text.length - 1;
+    const parts = action.head !== undefined && action.source.length === action.head.length + text.length - 1;
     if (parts) {
       this.#put(action.head!, false);
       this.#put(text.slice(1));

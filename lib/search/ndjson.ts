@@ -28,7 +28,7 @@ export function ndjsonRecords(sources: readonly NdjsonSource[], ledger: Ledger, 
   let current: Current | undefined;
   return new ReadableStream<Indexable[]>(
     {
-      // a run of records goes out per decoded chunk while the queue wants more (up to its high-water mark)
+      // a run of records goes out per decoded piece while the queue wants more (up to its high-water mark)
       async pull(controller) {
         let run: Indexable[] = [];
         const send = () => {

@@ -125,14 +125,15 @@ export function fileStream(path: string): ReadableStream<Uint8Array> {
 /** Stdin's bytes; a file given as stdin (`< records.ndjson`) is read as fileStream reads one. */
 export function stdin(): ReadableStream<Uint8Array> {
   if (Deno) return Deno.stdin.readable;
-  const file = (() => {
-    try {
-      return fstatSync(0).isFile();
-    } catch {
-      return false;
-    }
-  })();
-  return pulled(file ? createReadStream("", { fd: 0, autoClose: false, highWaterMark: FILE_CHUNK }) : process.stdin);
+  return pulled(isFile(0) ? createReadStream("", { fd: 0, autoClose: false, highWaterMark: FILE_CHUNK }) : process.stdin);
+}
+
+function isFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /**
