@@ -125,7 +125,7 @@ class ResumableBody {
         continue;
       }
       if (result.done) {
-        this.#drop();
+        this.#release();
         if (this.#total !== undefined && this.offset < this.#total) {
           await this.#failed(`the answer ended at byte ${this.offset} of ${this.#total}`);
           continue;
@@ -237,11 +237,17 @@ class ResumableBody {
 
   #drop(): void {
     const reader = this.#reader;
-    this.#reader = undefined;
-    this.#response = undefined;
+    this.#release();
     this.#abort?.abort(new Error("suspended"));
     this.#abort = undefined;
     void reader?.cancel().catch(() => {});
+  }
+
+  /** The answer was read to its end: nothing to abort or cancel (that cost a stack trace and an event per object). */
+  #release(): void {
+    this.#reader = undefined;
+    this.#response = undefined;
+    this.#abort = undefined;
   }
 
   #fatal(reason: string): ObjectError {
