@@ -67,15 +67,18 @@ async function main(): Promise<void> {
 
   const split = join(root, "scripts", "split.ts");
   // Node runs the built scripts (make build: dist/NAME.mjs, started by their first line) as a user runs them; with
-  // flags, node is started with the first line's flags and then these. `tsx(…)`: the source under tsx's loader.
+  // flags, node is started as the first line starts it (its environment and flags), then these. `tsx(…)`: the source
+  // under tsx's loader.
   const node = (script: string, ...flags: string[]) => {
     const file = join(root, "dist", script.replace(/\.ts$/, ".mjs"));
-    return flags.length ? [process.execPath, ...builtFlags(file), ...flags, file] : [file];
+    if (!flags.length) return [file];
+    const start = builtStart(file);
+    return ["env", ...start.env, process.execPath, ...start.flags, ...flags, file];
   };
   const tsx = (script: string, ...flags: string[]) => [process.execPath, ...flags, "--import", "tsx", join(root, "scripts", script)];
   const denoRun = (script: string, ...flags: string[]) => [join(root, "node_modules", ".bin", "deno"), "run", "-A", "--quiet", ...flags, join(root, "scripts", script)];
   // Deno with the V8 flags the built scripts start Node with (the README gives this line to Deno users)
-  const denoV8 = `--v8-flags=${builtFlags(join(root, "dist", "split.mjs")).join(",")}`;
+  const denoV8 = `--v8-flags=${builtStart(join(root, "dist", "split.mjs")).flags.join(",")}`;
   const oneCore = ["taskset", "-c", "0"];
   const rss = new Map<string, number>();
 
@@ -248,13 +251,17 @@ async function main(): Promise<void> {
   printChecks(rss);
 }
 
-/** The Node flags a built script's first line starts it with (`#!/usr/bin/env -S node --max-semi-space-size=4`). */
-function builtFlags(file: string): string[] {
+/**
+ * What a built script's first line starts it with (`#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=… node --max-semi-space-size=4 …`):
+ * the environment it sets, and Node's flags.
+ */
+function builtStart(file: string): { env: string[]; flags: string[] } {
   if (!existsSync(file)) throw new Error(`${file} is missing: npm run build did not make it`);
   const first = readFileSync(file, "utf8").slice(0, 200).split("\n")[0]!;
-  const words = first.split(/\s+/);
-  if (!first.startsWith("#!") || !words.includes("node")) throw new Error(`${file}: its first line does not start node: ${first}`);
-  return words.slice(words.indexOf("node") + 1).filter(Boolean);
+  const words = first.split(/\s+/).filter(Boolean);
+  const at = words.indexOf("node");
+  if (!first.startsWith("#!") || at < 0) throw new Error(`${file}: its first line does not start node: ${first}`);
+  return { env: words.slice(words.indexOf("-S") + 1, at), flags: words.slice(at + 1) };
 }
 
 /** The flatness and bound checks, from the rows measured. */

@@ -38,12 +38,34 @@ test("every built script is executable, starts node with its flags, and answers 
   assert.ok(built.length >= 10, built.join(" "));
   for (const name of built) {
     const file = join(repoRoot, "dist", `${name}.mjs`);
-    assert.match(readFileSync(file, "utf8").split("\n")[0]!, /^#!\/usr\/bin\/env -S node --max-semi-space-size=\d+ --heap-growing-percent=\d+ --liftoff-only$/, file);
+    const first = readFileSync(file, "utf8").split("\n")[0]!;
+    assert.match(first, /^#!\/usr\/bin\/env -S MALLOC_MMAP_THRESHOLD_=\d+ node --max-semi-space-size=\d+ --heap-growing-percent=\d+ --liftoff-only$/, file);
+    // Linux before 5.1 reads at most 127 bytes of a first line
+    assert.ok(first.length <= 127, `${file}: its first line is ${first.length} bytes`);
     assert.ok(statSync(file).mode & 0o100, `${file} is not executable`);
     const [ours, source] = await Promise.all([runScript(`${name}.ts`, ["--help"], {}, { runtime: "built" }), runScript(`${name}.ts`, ["--help"])]);
     assert.equal(ours.code, 0, `${name}: ${ours.stderr}`);
     assert.equal(ours.stdout, source.stdout, name);
     assert.ok(ours.stdout.length > 100, `${name}: ${ours.stdout}`);
+  }
+});
+
+test("a built script run as an executable gets its first line's environment and Node flags", { skip: !existsSync("/proc/self/environ") && "no /proc here" }, async () => {
+  // split waits on an open stdin: look at the running process, then let it end
+  const child = spawn(join(repoRoot, "dist", "split.mjs"), [], { stdio: ["pipe", "pipe", "pipe"] });
+  try {
+    let cmdline = "";
+    for (let i = 0; i < 100 && !cmdline.includes("split.mjs"); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      cmdline = readFileSync(`/proc/${child.pid}/cmdline`, "utf8");
+    }
+    const argv = cmdline.split("\0");
+    assert.ok(argv.includes("--max-semi-space-size=4") && argv.includes("--liftoff-only"), argv.join(" "));
+    assert.ok(readFileSync(`/proc/${child.pid}/environ`, "utf8").split("\0").includes("MALLOC_MMAP_THRESHOLD_=1114112"), "MALLOC_MMAP_THRESHOLD_ is not in its environment");
+  } finally {
+    child.stdin.end('{"Records":[]}');
+    const code = await new Promise<number | null>((r) => child.on("close", r));
+    assert.equal(code, 0);
   }
 });
 
