@@ -36,6 +36,10 @@ export function runCommand(command: string, args: string[], env: Record<string, 
     child.stderr.on("data", (d: Buffer) => (stderr += d));
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
+    // a child may close its stdin unread (`sh -c 'exec … < file'` does at once): then ending it is EPIPE, not a failure
+    child.stdin.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") reject(error);
+    });
     child.stdin.end(options.stdin ?? "");
   });
 }
