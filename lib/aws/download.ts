@@ -237,9 +237,9 @@ class ResumableBody {
 
   #drop(): void {
     const reader = this.#reader;
+    const abort = this.#abort;
     this.#release();
-    this.#abort?.abort(new Error("suspended"));
-    this.#abort = undefined;
+    abort?.abort(new Error("suspended"));
     void reader?.cancel().catch(() => {});
   }
 

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { S3, S3Error } from "../../lib/aws/s3.ts";
+import { openObject } from "../../lib/aws/download.ts";
 import { s3Objects } from "../../lib/cloudtrail/objects.ts";
 import { Ledger } from "../../lib/ledger.ts";
 import { gunzip } from "../../lib/streams/gunzip.ts";
@@ -319,6 +320,24 @@ describe("a slow consumer behind a server that closes idle connections", () => {
     const { ledger, ids } = await ingestIds(through(p), bucket, {}, 1_500);
     assert.deepEqual(ledger.failures, []);
     assert.deepEqual([...ids].sort(), [...expected].sort());
+  });
+
+  test("a download cancelled while its resume waits for an answer aborts that request", async () => {
+    // the first GET answers; the resume after suspend() is held unanswered until the client gives up
+    const p = await proxy((r) => (r.method === "GET" && r.attempt > 1 ? { hold: true } : undefined));
+    const download = await openObject(through(p), bucket, LOG_KEY(0));
+    const reader = download.body.getReader();
+    assert.ok(((await reader.read()).value?.length ?? 0) > 0);
+    download.suspend();
+    const pending = reader.read();
+    for (let i = 0; i < 100 && !p.seen.some((r) => r.attempt > 1); i++) await new Promise((r) => setTimeout(r, 20));
+    const held = p.seen.find((r) => r.attempt > 1);
+    assert.ok(held, "the resume reached the proxy");
+    assert.equal(held.clientClosed, undefined);
+    await reader.cancel();
+    assert.equal((await pending).done, true);
+    for (let i = 0; i < 100 && !held.clientClosed; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(held.clientClosed, true, "the held request was not aborted: its connection stays open");
   });
 
   test("objects above the whole-object limit stream at the consumer's pace; a closed connection resumes", async () => {

@@ -1,7 +1,7 @@
 /**
  * A loopback HTTP proxy in front of a real server (LocalStack), for the failures a network and a server cause:
  * per request it can cut the connection after some bytes of the answer's body, rewrite the body (a listing page),
- * or answer itself; and it can close any connection that has been idle for a while (as S3 closes connections it
+ * answer itself, or hold the request unanswered (and see when the client gives up); and it can close any connection that has been idle for a while (as S3 closes connections it
  * waits on). Requests go upstream byte for byte: the raw path, every header (so signatures stay valid).
  * Test-only code: it uses node:http.
  *
@@ -23,6 +23,8 @@ export interface Seen {
   attempt: number;
   /** The status and headers of the answer passed on (set once it starts). */
   answered?: { status: number; headers: IncomingHttpHeaders };
+  /** A held request (`hold`) whose client closed the connection: it gave up waiting (an aborted fetch). */
+  clientClosed?: boolean;
 }
 
 export interface Misbehaviour {
@@ -32,6 +34,8 @@ export interface Misbehaviour {
   rewrite?: (body: string) => string;
   /** Answer this instead of asking upstream. */
   answer?: { status: number; headers?: Record<string, string>; body?: string };
+  /** Never answer: the request waits until the client closes the connection (or the proxy closes). */
+  hold?: boolean;
 }
 
 export interface Proxy {
@@ -54,6 +58,11 @@ export async function httpProxy(targetPort: number, policy: (request: Seen) => M
     const info: Seen = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, attempt };
     seen.push(info);
     const misbehave = policy(info);
+    if (misbehave?.hold) {
+      req.resume();
+      res.on("close", () => (info.clientClosed = true));
+      return;
+    }
     if (misbehave?.answer) {
       req.resume();
       res.writeHead(misbehave.answer.status, misbehave.answer.headers ?? {});
