@@ -285,6 +285,24 @@ describe("downloads that break", () => {
     assert.equal(new Set(ids).size, ids.length);
   });
 
+  test("a download cancelled while its resume waits for an answer aborts that request", async () => {
+    // the first GET answers; the resume after suspend() is held unanswered until the client gives up
+    const p = await proxy((r) => (r.method === "GET" && r.attempt > 1 ? { hold: true } : undefined));
+    const download = await openObject(through(p), bucket, LOG_KEY(0));
+    const reader = download.body.getReader();
+    assert.ok(((await reader.read()).value?.length ?? 0) > 0);
+    download.suspend();
+    const pending = reader.read();
+    for (let i = 0; i < 100 && !p.seen.some((r) => r.attempt > 1); i++) await new Promise((r) => setTimeout(r, 20));
+    const held = p.seen.find((r) => r.attempt > 1);
+    assert.ok(held, "the resume reached the proxy");
+    assert.equal(held.clientClosed, undefined);
+    await reader.cancel();
+    assert.equal((await pending).done, true);
+    for (let i = 0; i < 100 && !held.clientClosed; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(held.clientClosed, true, "the held request was not aborted: its connection stays open");
+  });
+
   test("copy.ts through the same resets writes every object byte for byte", async () => {
     const p = await proxy((r) => (r.method === "GET" && !r.url.includes("list-type") && r.attempt === 1 ? { cutAfter: 30_000 } : undefined));
     const out = join(work, "copy");
@@ -320,24 +338,6 @@ describe("a slow consumer behind a server that closes idle connections", () => {
     const { ledger, ids } = await ingestIds(through(p), bucket, {}, 1_500);
     assert.deepEqual(ledger.failures, []);
     assert.deepEqual([...ids].sort(), [...expected].sort());
-  });
-
-  test("a download cancelled while its resume waits for an answer aborts that request", async () => {
-    // the first GET answers; the resume after suspend() is held unanswered until the client gives up
-    const p = await proxy((r) => (r.method === "GET" && r.attempt > 1 ? { hold: true } : undefined));
-    const download = await openObject(through(p), bucket, LOG_KEY(0));
-    const reader = download.body.getReader();
-    assert.ok(((await reader.read()).value?.length ?? 0) > 0);
-    download.suspend();
-    const pending = reader.read();
-    for (let i = 0; i < 100 && !p.seen.some((r) => r.attempt > 1); i++) await new Promise((r) => setTimeout(r, 20));
-    const held = p.seen.find((r) => r.attempt > 1);
-    assert.ok(held, "the resume reached the proxy");
-    assert.equal(held.clientClosed, undefined);
-    await reader.cancel();
-    assert.equal((await pending).done, true);
-    for (let i = 0; i < 100 && !held.clientClosed; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(held.clientClosed, true, "the held request was not aborted: its connection stays open");
   });
 
   test("objects above the whole-object limit stream at the consumer's pace; a closed connection resumes", async () => {

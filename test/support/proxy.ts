@@ -1,9 +1,9 @@
 /**
  * A loopback HTTP proxy in front of a real server (LocalStack), for the failures a network and a server cause:
  * per request it can cut the connection after some bytes of the answer's body, rewrite the body (a listing page),
- * answer itself, or hold the request unanswered (and see when the client gives up); and it can close any connection that has been idle for a while (as S3 closes connections it
- * waits on). Requests go upstream byte for byte: the raw path, every header (so signatures stay valid).
- * Test-only code: it uses node:http.
+ * answer itself, or hold the request unanswered (and see when the client gives up); and it can close any connection
+ * that has been idle for a while (as S3 closes connections it waits on). Requests go upstream byte for byte: the raw
+ * path, every header (so signatures stay valid). Test-only code: it uses node:http.
  *
  * ```ts
  * const proxy = await httpProxy(4566, (r) => (r.method === "GET" && r.attempt <= 2 ? { cutAfter: 1000 } : undefined));
